@@ -35,6 +35,9 @@ void yb_schema_free(struct yb_schema_set *set);
 int yb_schema_known(const struct yb_schema_set *set, const char *infno);
 /* Its human name ("门诊费用明细信息上传"), or NULL. */
 const char *yb_schema_title(const struct yb_schema_set *set, const char *infno);
+/* 1 if infno's schema says `insuplc_optional;`: its insuplc_admdvs may be
+ * empty even when the input names a person (9001, 9002, 1101). */
+int yb_schema_insuplc_optional(const struct yb_schema_set *set, const char *infno);
 /* Number of transactions, and the infno at index i (sorted), for listings. */
 size_t yb_schema_count(const struct yb_schema_set *set);
 const char *yb_schema_infno_at(const struct yb_schema_set *set, size_t i);
