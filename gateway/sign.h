@@ -40,7 +40,7 @@ int yb_sign_compute(const struct yb_sign_conf *conf, const char *infno, int64_t 
 /* 32 random hex characters into buf (at least 33 bytes). */
 int yb_sign_nonce(char *buf, size_t cap);
 
-/* Read a secret from path, refusing a file that others can read (mode & 007)
+/* Read a secret from path, refusing a file that group or others can read (mode & 077)
  * or that is empty. Trailing newlines are stripped. The caller frees *out
  * (after wiping it). err never contains the secret. */
 int yb_sign_load_secret(const char *path, char **out, char *err, size_t errlen);
