@@ -1,0 +1,299 @@
+/*
+ * server.c - snapshots, worker threads, signals, reload and drain.
+ *
+ * Start-up: the first snapshot is loaded by main(); each worker gets its
+ * event loop, listener and upstream client on the main thread (so a bind
+ * error stops start-up with a clear message), then runs in its own thread.
+ *
+ * SIGHUP: a new snapshot is built beside the current one (settings, schemas,
+ * plugins). Only if all of it loads is it swapped in; a failure keeps the old
+ * set and logs why. The address, admin address and worker count are bound at
+ * start and need a restart to change (logged).
+ *
+ * SIGTERM/SIGINT: /readyz turns 503, every worker stops accepting, lets its
+ * in-flight transactions finish (up to drain_timeout, after which they are
+ * answered with an explicit "outcome unknown" error), and ends its loop; the
+ * main loop ends when all workers have.
+ */
+#include "server.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "listen.h"
+#include "log.h"
+#include "txn.h"
+#include "upstream.h"
+
+static atomic_int workers_done;
+
+struct yb_snapshot *yb_snapshot_load(const char *path, char *err, size_t errlen)
+{
+    struct yb_snapshot *snap = calloc(1, sizeof(*snap));
+    if (!snap) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    atomic_init(&snap->refs, 1);
+    snap->settings = yb_settings_load(path, err, errlen);
+    if (!snap->settings)
+        goto fail;
+    snap->schemas = yb_schema_load(snap->settings->schemas, err, errlen);
+    if (!snap->schemas)
+        goto fail;
+    snap->plugins = yb_plugins_load(snap->settings, err, errlen);
+    if (!snap->plugins)
+        goto fail;
+    return snap;
+fail:
+    yb_schema_free(snap->schemas);
+    yb_settings_free(snap->settings);
+    free(snap);
+    return NULL;
+}
+
+static void snapshot_free(struct yb_snapshot *snap)
+{
+    /* plugins first: their configuration lives in the settings' tree */
+    yb_plugins_free(snap->plugins);
+    yb_schema_free(snap->schemas);
+    yb_settings_free(snap->settings);
+    free(snap);
+}
+
+void yb_snapshot_release(struct yb_snapshot *snap)
+{
+    if (snap && atomic_fetch_sub(&snap->refs, 1) == 1)
+        snapshot_free(snap);
+}
+
+struct yb_snapshot *yb_server_acquire(struct yb_server *server)
+{
+    pthread_mutex_lock(&server->snap_lock);
+    struct yb_snapshot *snap = server->current;
+    atomic_fetch_add(&snap->refs, 1);
+    pthread_mutex_unlock(&server->snap_lock);
+    return snap;
+}
+
+int yb_server_reload(struct yb_server *server)
+{
+    char err[1024];
+    yb_log(YB_LOG_INFO, "server", "reloading %s", server->conf_path);
+    struct yb_snapshot *next = yb_snapshot_load(server->conf_path, err, sizeof(err));
+    if (!next) {
+        yb_log(YB_LOG_ERROR, "server", "reload failed, keeping the running configuration: %s",
+               err);
+        yb_metrics_reload(server->metrics, 0);
+        return -1;
+    }
+    pthread_mutex_lock(&server->snap_lock);
+    struct yb_snapshot *old = server->current;
+    next->generation = ++server->generation;
+    server->current = next;
+    pthread_mutex_unlock(&server->snap_lock);
+
+    const struct yb_settings *a = old->settings, *b = next->settings;
+    if (strcmp(a->listen, b->listen) != 0 || strcmp(a->admin_listen, b->admin_listen) != 0 ||
+        a->workers != b->workers)
+        yb_log(YB_LOG_WARN, "server",
+               "listen, admin_listen and workers changed in the file but take effect only after "
+               "a restart");
+    yb_log_set_level(b->log_level);
+    yb_log(YB_LOG_INFO, "server", "configuration generation %u in use (%zu plugins)",
+           next->generation, yb_plugins_count(next->plugins));
+    yb_metrics_reload(server->metrics, 1);
+    yb_snapshot_release(old); /* freed when its last transaction ends */
+    return 0;
+}
+
+/* ---- workers ---- */
+
+static void drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct yb_worker *w = arg;
+    if (w->inflight == 0) {
+        event_base_loopexit(w->base, NULL);
+        return;
+    }
+    struct yb_snapshot *snap = yb_server_acquire(w->server);
+    long limit = snap->settings->drain_timeout_ms;
+    yb_snapshot_release(snap);
+    if (yb_elapsed_ms(&w->drain_started) >= (double)limit) {
+        yb_log(YB_LOG_WARN, "server", "worker %d: drain timeout with %u transactions in flight",
+               w->id, w->inflight);
+        while (w->txns)
+            yb_txn_abort(w->txns);
+        event_base_loopexit(w->base, NULL);
+    }
+}
+
+static void drain_start(evutil_socket_t fd, short what, void *arg)
+{
+    struct yb_worker *w = arg;
+    if (w->draining)
+        return;
+    w->draining = 1;
+    clock_gettime(CLOCK_MONOTONIC, &w->drain_started);
+    yb_listen_stop_accepting(w);
+    struct timeval tick = {0, 20000};
+    event_add(w->drain_timer, &tick);
+}
+
+static void *worker_main(void *arg)
+{
+    struct yb_worker *w = arg;
+    event_base_dispatch(w->base);
+    atomic_fetch_add(&workers_done, 1);
+    return NULL;
+}
+
+static void worker_free(struct yb_worker *w)
+{
+    if (w->upstream)
+        yb_upstream_client_free(w->upstream);
+    if (w->http)
+        evhttp_free(w->http);
+    if (w->drain_event)
+        event_free(w->drain_event);
+    if (w->drain_timer)
+        event_free(w->drain_timer);
+    if (w->base)
+        event_base_free(w->base);
+}
+
+static int worker_init(struct yb_server *server, struct yb_worker *w, int id,
+                       const struct yb_settings *s, char *err, size_t errlen)
+{
+    w->server = server;
+    w->id = id;
+    w->base = event_base_new();
+    if (!w->base) {
+        snprintf(err, errlen, "worker %d: cannot create an event loop", id);
+        return -1;
+    }
+    w->upstream = yb_upstream_client_new(w->base);
+    w->drain_event = event_new(w->base, -1, 0, drain_start, w);
+    w->drain_timer = event_new(w->base, -1, EV_PERSIST, drain_tick, w);
+    if (!w->upstream || !w->drain_event || !w->drain_timer) {
+        snprintf(err, errlen, "worker %d: out of memory", id);
+        return -1;
+    }
+    return yb_listen_start(w, s, s->workers > 1, err, errlen);
+}
+
+/* ---- signals ---- */
+
+static void all_done_check(evutil_socket_t fd, short what, void *arg)
+{
+    struct yb_server *server = arg;
+    if ((unsigned)atomic_load(&workers_done) == server->n_workers)
+        event_base_loopexit(server->base, NULL);
+}
+
+static void on_terminate(evutil_socket_t sig, short what, void *arg)
+{
+    struct yb_server *server = arg;
+    if (atomic_exchange(&server->draining, 1))
+        return;
+    yb_log(YB_LOG_INFO, "server", "signal %d: draining in-flight transactions, then exiting",
+           (int)sig);
+    for (unsigned i = 0; i < server->n_workers; i++)
+        event_active(server->workers[i].drain_event, EV_READ, 0);
+    struct timeval tick = {0, 20000};
+    event_add(server->drain_check, &tick);
+}
+
+static void on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+    yb_server_reload(arg);
+}
+
+int yb_server_run(const char *conf_path, struct yb_snapshot *first)
+{
+    struct yb_server server;
+    memset(&server, 0, sizeof(server));
+    char err[1024];
+    int rc = 1;
+    server.conf_path = (char *)conf_path;
+    server.current = first;
+    pthread_mutex_init(&server.snap_lock, NULL);
+    server.metrics = yb_metrics_new();
+    server.base = event_base_new();
+    const struct yb_settings *s = first->settings;
+    server.n_workers = s->workers;
+    server.workers = calloc(s->workers, sizeof(*server.workers));
+    atomic_init(&workers_done, 0);
+    if (!server.metrics || !server.base || !server.workers) {
+        yb_log(YB_LOG_ERROR, "server", "out of memory");
+        goto out;
+    }
+    yb_log_set_level(s->log_level);
+    unsigned started = 0;
+    for (unsigned i = 0; i < server.n_workers; i++) {
+        if (worker_init(&server, &server.workers[i], (int)i, s, err, sizeof(err))) {
+            yb_log(YB_LOG_ERROR, "server", "%s", err);
+            goto out;
+        }
+    }
+    if (yb_admin_start(&server, s->admin_listen, err, sizeof(err))) {
+        yb_log(YB_LOG_ERROR, "server", "%s", err);
+        goto out;
+    }
+    server.sigterm = evsignal_new(server.base, SIGTERM, on_terminate, &server);
+    server.sigint = evsignal_new(server.base, SIGINT, on_terminate, &server);
+    server.sighup = evsignal_new(server.base, SIGHUP, on_hangup, &server);
+    server.drain_check = event_new(server.base, -1, EV_PERSIST, all_done_check, &server);
+    if (!server.sigterm || !server.sigint || !server.sighup || !server.drain_check) {
+        yb_log(YB_LOG_ERROR, "server", "cannot install signal handlers");
+        goto out;
+    }
+    event_add(server.sigterm, NULL);
+    event_add(server.sigint, NULL);
+    event_add(server.sighup, NULL);
+    for (; started < server.n_workers; started++) {
+        if (pthread_create(&server.workers[started].thread, NULL, worker_main,
+                           &server.workers[started])) {
+            yb_log(YB_LOG_ERROR, "server", "cannot start worker %u", started);
+            on_terminate(SIGTERM, 0, &server);
+            break;
+        }
+    }
+    atomic_store(&server.ready, started == server.n_workers);
+    yb_log(YB_LOG_INFO, "server",
+           "serving HIS on %s (%s and /), admin on %s, %u worker%s, %zu plugin%s, upstream %s",
+           s->listen, s->service_path, s->admin_listen, server.n_workers,
+           server.n_workers == 1 ? "" : "s", yb_plugins_count(first->plugins),
+           yb_plugins_count(first->plugins) == 1 ? "" : "s", s->default_upstream);
+    event_base_dispatch(server.base);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(server.workers[i].thread, NULL);
+    rc = started == server.n_workers ? 0 : 1;
+    yb_log(YB_LOG_INFO, "server", "stopped");
+out:
+    if (server.workers)
+        for (unsigned i = 0; i < server.n_workers; i++)
+            worker_free(&server.workers[i]);
+    free(server.workers);
+    yb_admin_stop(&server);
+    if (server.sigterm)
+        event_free(server.sigterm);
+    if (server.sigint)
+        event_free(server.sigint);
+    if (server.sighup)
+        event_free(server.sighup);
+    if (server.drain_check)
+        event_free(server.drain_check);
+    if (server.base)
+        event_base_free(server.base);
+    yb_snapshot_release(server.current);
+    yb_metrics_free(server.metrics);
+    pthread_mutex_destroy(&server.snap_lock);
+    return rc;
+}

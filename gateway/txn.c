@@ -1,0 +1,595 @@
+/*
+ * txn.c - the path of one message, stage by stage (DESIGN.md):
+ *
+ *   decode -> envelope -> schema -> plugins -> upstream -> response hooks
+ *   -> encode in the caller's format
+ *
+ * Each stage either passes the transaction on or ends it with a
+ * platform-style envelope (infcode -1) whose err_msg names the field, the
+ * rule, the value and the stage that decided. A rejected message never
+ * reaches the upstream. Everything here runs on the worker's event loop and
+ * never blocks: the only wait, for the platform, is a callback.
+ *
+ * HTTP status: envelope answers are 200, as the platform's own are, so a HIS
+ * reads err_msg the way it already does. Only failures of HTTP itself get
+ * other statuses (404 unknown path, 405 method, 413 body too large, 503
+ * shutting down). X-Ybgw-Outcome tells tools which kind of answer it is.
+ */
+#include "txn.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "codec_json.h"
+#include "codec_xml.h"
+#include "envelope.h"
+#include "log.h"
+#include "metrics.h"
+#include "plugin_host.h"
+#include "schema.h"
+#include "server.h"
+#include "settings.h"
+#include "upstream.h"
+
+#define ERR_MSG_MAX 4000 /* err_msg and warn_msg are capped; the count of the rest is kept */
+
+static const char *const outcome_words[] = {"ok", "platform_error", "rejected", "upstream_error",
+                                            "gateway_error"};
+
+double yb_elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+/* yyyyMMddHHmmssSSS, the platform's refmsg_time/respond_time layout */
+static void stamp17(char out[18])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+    unsigned ms = (unsigned)(tv.tv_usec / 1000) % 1000;
+    out[14] = (char)('0' + ms / 100);
+    out[15] = (char)('0' + ms / 10 % 10);
+    out[16] = (char)('0' + ms % 10);
+    out[17] = '\0';
+}
+
+/* ---- the worker's in-flight list ---- */
+
+static void link_txn(struct yb_txn *txn)
+{
+    struct yb_worker *w = txn->worker;
+    txn->next = w->txns;
+    if (w->txns)
+        w->txns->prev = txn;
+    w->txns = txn;
+    w->inflight++;
+    yb_metrics_inflight(w->server->metrics, 1);
+}
+
+static void unlink_txn(struct yb_txn *txn)
+{
+    struct yb_worker *w = txn->worker;
+    if (txn->prev)
+        txn->prev->next = txn->next;
+    else
+        w->txns = txn->next;
+    if (txn->next)
+        txn->next->prev = txn->prev;
+    w->inflight--;
+    yb_metrics_inflight(w->server->metrics, -1);
+}
+
+/* ---- ending a transaction ---- */
+
+static const char *metric_infno(const struct yb_txn *txn)
+{
+    if (!txn->infno || !*txn->infno || !txn->snap || !yb_schema_known(txn->snap->schemas, txn->infno))
+        return "other";
+    return txn->infno;
+}
+
+static void finish(struct yb_txn *txn)
+{
+    double ms = yb_elapsed_ms(&txn->t_start);
+    struct yb_server *server = txn->worker->server;
+    yb_metrics_request(server->metrics, metric_infno(txn), outcome_words[txn->outcome], ms / 1e3);
+    for (const struct yb_diag_entry *e = txn->diag.head; e; e = e->next)
+        yb_metrics_finding(server->metrics, e->source,
+                           e->severity == YB_DIAG_ERROR ? "error"
+                           : e->severity == YB_DIAG_WARN ? "warn"
+                                                         : "note");
+    yb_log(YB_LOG_INFO, "access", "infno=%s msgid=%s route=%s outcome=%s http=%d ms=%.3f up_ms=%.3f",
+           txn->infno && *txn->infno ? txn->infno : "-", txn->msgid ? txn->msgid : "-",
+           txn->route ? txn->route : "-", outcome_words[txn->outcome], txn->http_status, ms,
+           txn->upstream_ms);
+    unlink_txn(txn);
+    if (txn->snap)
+        yb_snapshot_release(txn->snap);
+    yb_buf_free(&txn->upstream_body);
+    yb_pool_destroy(txn->pool);
+}
+
+static struct yb_node *text_node(struct yb_pool *pool, const char *s)
+{
+    return yb_node_new_text(pool, YB_NODE_STRING, s, strlen(s));
+}
+
+/* A platform-style answer made by the gateway itself. */
+static struct yb_node *gateway_envelope(struct yb_txn *txn, const char *err_msg,
+                                        const char *warn_msg)
+{
+    struct yb_pool *pool = txn->pool;
+    struct yb_node *env = yb_node_new(pool, YB_NODE_OBJECT);
+    char now[18];
+    stamp17(now);
+    struct yb_node *infcode = yb_node_new_text(pool, YB_NODE_NUMBER, "-1", 2);
+    struct yb_node *output = yb_node_new(pool, YB_NODE_OBJECT);
+    if (!env || !infcode || !output)
+        return NULL;
+    if (yb_node_put(pool, env, "infcode", infcode) ||
+        yb_node_put(pool, env, "inf_refmsgid", text_node(pool, "")) ||
+        yb_node_put(pool, env, "refmsg_time", text_node(pool, now)) ||
+        yb_node_put(pool, env, "respond_time", text_node(pool, now)) ||
+        yb_node_put(pool, env, "err_msg", text_node(pool, err_msg)) ||
+        yb_node_put(pool, env, "warn_msg", text_node(pool, warn_msg ? warn_msg : "")) ||
+        yb_node_put(pool, env, "cainfo", text_node(pool, "")) ||
+        yb_node_put(pool, env, "signtype", text_node(pool, "")) ||
+        yb_node_put(pool, env, "output", output))
+        return NULL;
+    return env;
+}
+
+static void release_body(const void *data, size_t len, void *arg)
+{
+    free((void *)data);
+}
+
+/* Encode env in the caller's format and send it. Frees the txn. */
+static void reply(struct yb_txn *txn, int status, struct yb_node *env)
+{
+    struct evhttp_request *req = txn->req;
+    struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    struct yb_buf body;
+    yb_buf_init(&body, 0);
+    int rc = YB_ENOMEM;
+    char err[256] = "";
+    if (env) {
+        if (txn->format == YB_FORMAT_XML) {
+            rc = yb_xml_encode(env, "response", txn->encoding, &body, err, sizeof(err));
+            if (rc) {
+                /* the caller's encoding cannot be written: answer in UTF-8 */
+                yb_buf_reset(&body);
+                snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8");
+                rc = yb_xml_encode(env, "response", "UTF-8", &body, err, sizeof(err));
+            }
+        } else {
+            rc = yb_json_encode(env, &body);
+        }
+    }
+    if (rc) {
+        yb_log(YB_LOG_ERROR, "txn", "cannot encode the answer: %s", *err ? err : "out of memory");
+        yb_buf_reset(&body);
+        yb_buf_puts(&body, "{\"infcode\":-1,\"err_msg\":\"gateway could not encode its answer "
+                           "[gateway]\",\"output\":{}}");
+        txn->format = YB_FORMAT_JSON;
+        txn->outcome = YB_OUTCOME_GATEWAY_ERROR;
+        status = 500;
+    }
+    if (txn->format == YB_FORMAT_XML) {
+        char ct[80];
+        snprintf(ct, sizeof(ct), "text/xml;charset=%s", txn->encoding);
+        evhttp_add_header(out, "Content-Type", ct);
+    } else {
+        evhttp_add_header(out, "Content-Type", "application/json;charset=UTF-8");
+    }
+    if (txn->route)
+        evhttp_add_header(out, "X-Ybgw-Route", txn->route);
+    if (txn->hops)
+        evhttp_add_header(out, "X-Ybgw-Hops", txn->hops);
+    evhttp_add_header(out, "X-Ybgw-Outcome", outcome_words[txn->outcome]);
+    if (txn->worker->draining)
+        evhttp_add_header(out, "Connection", "close");
+    struct evbuffer *eb = evbuffer_new();
+    if (eb) {
+        size_t len;
+        char *data = yb_buf_steal(&body, &len);
+        if (evbuffer_add_reference(eb, data, len, release_body, NULL) != 0) {
+            free(data);
+            evbuffer_add(eb, "", 0);
+        }
+    }
+    yb_buf_free(&body);
+    txn->http_status = status;
+    evhttp_send_reply(req, status, status == 200 ? "OK" : NULL, eb);
+    if (eb)
+        evbuffer_free(eb);
+    finish(txn);
+}
+
+/* Answer with the findings gathered so far (errors in err_msg). */
+static void reply_findings(struct yb_txn *txn, int status, int outcome)
+{
+    struct yb_buf err, warn;
+    yb_buf_init(&err, 0);
+    yb_buf_init(&warn, 0);
+    yb_diag_render(&txn->diag, YB_DIAG_ERROR, ERR_MSG_MAX, &err);
+    yb_diag_render(&txn->diag, YB_DIAG_WARN, ERR_MSG_MAX, &warn);
+    txn->outcome = outcome;
+    struct yb_node *env =
+        gateway_envelope(txn, err.data ? err.data : "rejected", warn.data ? warn.data : "");
+    yb_buf_free(&err);
+    yb_buf_free(&warn);
+    reply(txn, status, env);
+}
+
+void yb_txn_fail(struct yb_txn *txn, int http_status, int outcome, const char *path,
+                 const char *rule, const char *source, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    yb_diag_vadd(&txn->diag, YB_DIAG_ERROR, path, rule, NULL, source, fmt, ap);
+    va_end(ap);
+    reply_findings(txn, http_status, outcome);
+}
+
+void yb_txn_abort(struct yb_txn *txn)
+{
+    if (txn->call) {
+        yb_upstream_cancel(txn->call);
+        txn->call = NULL;
+    }
+    yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "shutdown", "gateway",
+                "gateway shut down before the platform answered; the outcome of this %s at the "
+                "platform is unknown, query it before repeating",
+                txn->infno && *txn->infno ? txn->infno : "transaction");
+}
+
+/* ---- code kinds (the schema's callback) ---- */
+
+static int kind_policy(const struct yb_txn *txn, const char *kind)
+{
+    return yb_settings_kind_policy(txn->snap->settings, kind);
+}
+
+void yb_txn_check_kinds(void *arg, const char *kinds, const char *path,
+                        const struct yb_node *value)
+{
+    struct yb_txn *txn = arg;
+    if (!yb_node_is_scalar(value) || value->len == 0)
+        return;
+    const struct yb_plugin_set *plugins = txn->snap->plugins;
+    const struct yb_code_kind *candidates[8];
+    int n = 0, named = 0;
+    const char *p = kinds;
+    while (*p && named < 8) {
+        size_t len = strcspn(p, "|");
+        char name[64];
+        if (len > 0 && len < sizeof(name)) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            named++;
+            const struct yb_code_kind *k = yb_plugins_kind(plugins, name);
+            if (k)
+                candidates[n++] = k;
+        }
+        p += len;
+        if (*p == '|')
+            p++;
+    }
+    if (n == 0) {
+        int policy = txn->snap->settings->unknown_kind_policy;
+        if (policy != YB_POLICY_OFF)
+            yb_diag_add(&txn->diag, policy == YB_POLICY_REJECT ? YB_DIAG_ERROR : YB_DIAG_WARN,
+                        path, "kind", value->text, "gateway",
+                        "no loaded plugin checks code kind %s", kinds);
+        return;
+    }
+    const struct yb_code_kind *chosen = NULL;
+    if (n == 1) {
+        chosen = candidates[0];
+    } else {
+        for (int i = 0; i < n && !chosen; i++)
+            if (!candidates[i]->match ||
+                candidates[i]->match(candidates[i]->state, value->text, value->len))
+                chosen = candidates[i];
+    }
+    if (!chosen) {
+        /* several kinds allowed and none recognises the shape: the strictest policy decides */
+        int policy = YB_POLICY_OFF;
+        char names[256] = "";
+        for (int i = 0; i < n; i++) {
+            int kp = kind_policy(txn, candidates[i]->name);
+            if (kp < policy)
+                policy = kp;
+            strncat(names, i ? (i == n - 1 ? " or " : ", ") : "", sizeof(names) - strlen(names) - 1);
+            strncat(names, candidates[i]->standard ? candidates[i]->standard : candidates[i]->name,
+                    sizeof(names) - strlen(names) - 1);
+        }
+        if (policy != YB_POLICY_OFF)
+            yb_diag_add(&txn->diag, policy == YB_POLICY_REJECT ? YB_DIAG_ERROR : YB_DIAG_WARN,
+                        path, "kind", value->text, "codeset", "is not a %s code", names);
+        return;
+    }
+    int policy = kind_policy(txn, chosen->name);
+    if (policy == YB_POLICY_OFF)
+        return;
+    struct yb_code_verdict verdict;
+    memset(&verdict, 0, sizeof(verdict));
+    char source[80];
+    snprintf(source, sizeof(source), "codeset.%s", chosen->name);
+    if (chosen->validate(chosen->state, value->text, value->len, &verdict) < 0) {
+        yb_diag_add(&txn->diag, YB_DIAG_ERROR, path, "kind", value->text, source,
+                    "the %s check failed inside the gateway", chosen->name);
+        return;
+    }
+    if (verdict.status == YB_CODE_VALID)
+        return;
+    int severity = verdict.status == YB_CODE_WARN || policy == YB_POLICY_WARN ? YB_DIAG_WARN
+                                                                               : YB_DIAG_ERROR;
+    yb_diag_add(&txn->diag, severity, path, verdict.segment[0] ? verdict.segment : "kind",
+                value->text, source, "%s", verdict.reason[0] ? verdict.reason : "is not valid");
+}
+
+/* ---- the upstream answer ---- */
+
+static void upstream_done(void *arg, const struct yb_upstream_result *res)
+{
+    struct yb_txn *txn = arg;
+    struct yb_server *server = txn->worker->server;
+    txn->call = NULL;
+    txn->upstream_ms = res->total_ms;
+    yb_metrics_upstream_latency(server->metrics, txn->route, res->total_ms / 1e3);
+    if (res->status != YB_UP_OK) {
+        const char *word = yb_upstream_status_word(res->status);
+        yb_metrics_upstream_error(server->metrics, txn->route, word);
+        if (res->status == YB_UP_HTTP)
+            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
+                        "upstream %s answered HTTP %ld", txn->route, res->http_code);
+        else
+            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
+                        "upstream %s: %s (%s)", txn->route, word, res->detail ? res->detail : "");
+        return;
+    }
+    const struct yb_settings *s = txn->snap->settings;
+    struct yb_json_limits limits = {.max_depth = s->json_depth, .max_string = 0, .max_items = 0};
+    struct yb_node *answer = NULL;
+    char err[256];
+    if (yb_json_decode(txn->pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
+        answer->type != YB_NODE_OBJECT) {
+        yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
+        yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
+                    "upstream %s: the answer is not a JSON envelope (%s)", txn->route,
+                    answer ? "not an object" : err);
+        return;
+    }
+    const char *infcode = yb_node_get_text(answer, "infcode");
+    if (!infcode) {
+        yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
+        yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
+                    "upstream %s: the answer has no infcode", txn->route);
+        return;
+    }
+    txn->response = answer;
+    txn->outcome = strcmp(infcode, "0") == 0 ? YB_OUTCOME_OK : YB_OUTCOME_PLATFORM_ERROR;
+    int rc = yb_plugins_on_response(txn->snap->plugins, txn);
+    if (rc == YB_ERROR) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
+                    "a response plugin failed; the platform's answer was: infcode %s", infcode);
+        return;
+    }
+    if (txn->diag.warnings) {
+        /* the gateway's warnings travel with the platform's own */
+        struct yb_buf warn;
+        yb_buf_init(&warn, 0);
+        const char *platform = yb_node_get_text(answer, "warn_msg");
+        if (platform && *platform)
+            yb_buf_printf(&warn, "%s; ", platform);
+        yb_diag_render(&txn->diag, YB_DIAG_WARN, ERR_MSG_MAX, &warn);
+        yb_node_put_string(txn->pool, answer, "warn_msg", warn.data ? warn.data : "", warn.len);
+        yb_buf_free(&warn);
+    }
+    reply(txn, 200, answer);
+}
+
+static void forward(struct yb_txn *txn)
+{
+    const struct yb_settings *s = txn->snap->settings;
+    if (!txn->route) {
+        txn->route = s->default_upstream;
+        txn->route_why = "default_upstream";
+    }
+    const struct yb_upstream *ups = yb_settings_upstream(s, txn->route);
+    if (!ups) {
+        const char *route = txn->route;
+        txn->route = NULL;
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "route", "router",
+                    "no upstream named \"%s\" is configured", route);
+        return;
+    }
+    txn->route = ups->name; /* lives as long as the snapshot the txn holds */
+    yb_buf_init(&txn->upstream_body, s->max_body * 4 + 65536);
+    if (yb_json_encode(txn->request, &txn->upstream_body)) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "encode", "gateway",
+                    "the message could not be encoded for the platform");
+        return;
+    }
+    char hops_header[600];
+    snprintf(hops_header, sizeof(hops_header), "X-Ybgw-Hops: %s", txn->hops);
+    const char *extra[] = {hops_header, NULL};
+    txn->call = yb_upstream_send(txn->worker->upstream, ups, 0, txn->infno, txn->upstream_body.data,
+                                 txn->upstream_body.len, extra, upstream_done, txn);
+    if (!txn->call)
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "upstream", "upstream",
+                    "upstream %s: the call could not be started", ups->name);
+}
+
+/* ---- the request ---- */
+
+static int wants_xml(struct evhttp_request *req, const char *body, size_t len)
+{
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    if (ct && strcasestr(ct, "xml"))
+        return 1;
+    if (ct && strcasestr(ct, "json"))
+        return 0;
+    return yb_xml_sniff(body, len);
+}
+
+static int decode(struct yb_txn *txn, const char *body, size_t len)
+{
+    const struct yb_settings *s = txn->snap->settings;
+    char err[320];
+    if (len == 0) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "body", "codec", "request body is empty");
+        return -1;
+    }
+    if (txn->format == YB_FORMAT_XML) {
+        struct yb_xml_limits limits = {.max_depth = s->json_depth, .max_nodes = 200000};
+        const char *root = NULL;
+        if (yb_xml_decode(txn->pool, body, len, &limits, &txn->request, &root, txn->encoding, err,
+                          sizeof(err))) {
+            if (!txn->encoding[0])
+                snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8");
+            yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "xml", "codec",
+                        "request body is not a valid XML message: %s", err);
+            return -1;
+        }
+        if (!root || strcmp(root, "request") != 0) {
+            yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "xml", "codec",
+                        "the XML root element must be <request>, got <%s>", root ? root : "?");
+            return -1;
+        }
+        return 0;
+    }
+    struct yb_json_limits limits = {
+        .max_depth = s->json_depth, .max_string = s->max_body, .max_items = 100000};
+    if (yb_json_decode(txn->pool, body, len, &limits, &txn->request, err, sizeof(err))) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "json", "codec",
+                    "request body is not valid JSON: %s", err);
+        return -1;
+    }
+    if (txn->request->type != YB_NODE_OBJECT) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "json", "codec",
+                    "request body must be a JSON object (the platform envelope)");
+        return -1;
+    }
+    return 0;
+}
+
+static struct yb_txn *txn_new(struct yb_worker *worker, struct evhttp_request *req)
+{
+    struct yb_snapshot *snap = yb_server_acquire(worker->server);
+    struct yb_pool *pool = yb_pool_create(snap->settings->txn_memory);
+    struct yb_txn *txn = pool ? yb_pool_alloc(pool, sizeof(*txn)) : NULL;
+    if (!txn) {
+        yb_snapshot_release(snap);
+        yb_pool_destroy(pool);
+        evhttp_send_error(req, 503, "out of memory");
+        return NULL;
+    }
+    txn->pool = pool;
+    txn->worker = worker;
+    txn->snap = snap;
+    txn->req = req;
+    txn->infno = "";
+    clock_gettime(CLOCK_MONOTONIC, &txn->t_start);
+    yb_diag_init(&txn->diag, pool, 64);
+    yb_buf_init(&txn->upstream_body, 0);
+    link_txn(txn);
+    const struct yb_settings *s = snap->settings;
+
+    /* the relay chain: what came in, plus this gateway */
+    const char *in_hops =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Ybgw-Hops");
+    if (in_hops && strlen(in_hops) < 400)
+        txn->hops = yb_pool_printf(pool, "%s, %s", in_hops, s->node_name);
+    else
+        txn->hops = s->node_name;
+    return txn;
+}
+
+void yb_txn_refuse(struct yb_worker *worker, struct evhttp_request *req, const char *body,
+                   size_t len, int http_status, const char *rule, const char *message)
+{
+    struct yb_txn *txn = txn_new(worker, req);
+    if (!txn)
+        return;
+    txn->format = wants_xml(req, body, len) ? YB_FORMAT_XML : YB_FORMAT_JSON;
+    snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8");
+    yb_txn_fail(txn, http_status, YB_OUTCOME_REJECTED, "", rule, "listener", "%s", message);
+}
+
+void yb_txn_start(struct yb_worker *worker, struct evhttp_request *req, const char *body,
+                  size_t len, const char *path_infno)
+{
+    struct yb_txn *txn = txn_new(worker, req);
+    if (!txn)
+        return;
+    struct yb_snapshot *snap = txn->snap;
+    struct yb_pool *pool = txn->pool;
+    const struct yb_settings *s = snap->settings;
+
+    txn->format = wants_xml(req, body, len) ? YB_FORMAT_XML : YB_FORMAT_JSON;
+    if (decode(txn, body, len))
+        return;
+
+    const char *infno = yb_node_get_text(txn->request, "infno");
+    txn->infno = infno ? infno : "";
+    txn->msgid = yb_node_get_text(txn->request, "msgid");
+    if (path_infno && *txn->infno && strcmp(path_infno, txn->infno) != 0) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "infno", "path", "listener",
+                    "the service path names transaction %s but the envelope says %s", path_infno,
+                    txn->infno);
+        return;
+    }
+    if (txn->format == YB_FORMAT_XML && *txn->infno)
+        yb_schema_shape(snap->schemas, txn->infno, "input", pool, txn->request);
+
+    /* envelope, then the transaction's own fields */
+    yb_envelope_check(snap->schemas, txn->request, &s->envelope, &txn->diag, yb_txn_check_kinds,
+                      txn);
+    if (txn->diag.errors) {
+        reply_findings(txn, 200, YB_OUTCOME_REJECTED);
+        return;
+    }
+    struct yb_node *input = yb_node_get(txn->request, "input");
+    yb_schema_check_input(snap->schemas, txn->infno, input, &txn->diag, yb_txn_check_kinds, txn);
+    if (txn->diag.errors) {
+        reply_findings(txn, 200, YB_OUTCOME_REJECTED);
+        return;
+    }
+
+    /* plugins: more checks, translation, routing */
+    int rc = yb_plugins_on_request(snap->plugins, txn);
+    if (rc == YB_REJECT || txn->diag.errors) {
+        if (!txn->diag.errors)
+            yb_diag_add(&txn->diag, YB_DIAG_ERROR, "", "plugin", NULL, "gateway",
+                        "refused by a plugin");
+        reply_findings(txn, 200, YB_OUTCOME_REJECTED);
+        return;
+    }
+    if (rc == YB_ERROR) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
+                    "a plugin failed while checking this message; it was not sent");
+        return;
+    }
+    if (rc == YB_DONE && txn->response) {
+        txn->outcome = YB_OUTCOME_OK;
+        reply(txn, 200, txn->response);
+        return;
+    }
+    forward(txn);
+}

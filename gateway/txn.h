@@ -1,0 +1,89 @@
+/*
+ * txn.h - one transaction on its way through the gateway.
+ *
+ * A txn is born when a HIS request has been read, owns a pool that holds
+ * everything made for it (the decoded tree, findings, the encoded bodies),
+ * and dies after the answer has been sent. txn.c runs the stages of
+ * DESIGN.md in order: decode, envelope, schema, plugins, upstream, response.
+ * Each stage passes the txn on or ends it with a platform-style error.
+ */
+#ifndef YB_TXN_H
+#define YB_TXN_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "pool.h"
+#include "tree.h"
+
+struct yb_snapshot;
+struct yb_worker;
+struct evhttp_request;
+struct yb_upstream_call;
+
+enum yb_format { YB_FORMAT_JSON = 0, YB_FORMAT_XML = 1 };
+
+/* How the transaction ended, for metrics and logs. */
+enum yb_outcome {
+    YB_OUTCOME_OK = 0,        /* the platform answered infcode 0 */
+    YB_OUTCOME_PLATFORM_ERROR, /* the platform answered, infcode != 0 */
+    YB_OUTCOME_REJECTED,      /* refused by the gateway's checks */
+    YB_OUTCOME_UPSTREAM_ERROR, /* no usable answer from the platform */
+    YB_OUTCOME_GATEWAY_ERROR, /* the gateway failed internally */
+};
+
+struct yb_txn {
+    struct yb_pool *pool;
+    struct yb_diag diag;
+    struct yb_worker *worker;
+    struct yb_snapshot *snap; /* the configuration this txn started on (held) */
+    struct evhttp_request *req;
+
+    int format; /* enum yb_format of the caller */
+    char encoding[32]; /* XML encoding of the caller */
+    const char *infno; /* "" until known */
+    const char *msgid;
+    struct yb_node *request;  /* the envelope, as decoded */
+    struct yb_node *response; /* the answer's envelope, once there */
+
+    const char *route;     /* upstream name */
+    const char *route_why; /* why this route, for logs and the journal */
+    const char *hops;      /* X-Ybgw-Hops to send back */
+    struct yb_buf upstream_body; /* the JSON sent upstream */
+    struct yb_upstream_call *call;
+    int http_status; /* status of the answer to the HIS */
+    int outcome;     /* enum yb_outcome */
+
+    struct timespec t_start;
+    double upstream_ms;
+    struct yb_txn *prev, *next; /* the worker's in-flight list */
+};
+
+/* Start the path for a request whose body is body[0..len). The worker has
+ * already checked the method, path and size. */
+void yb_txn_start(struct yb_worker *worker, struct evhttp_request *req, const char *body,
+                  size_t len, const char *path_infno);
+
+/* Refuse a request before its message is read (HTTP-level problems: path,
+ * method, size, draining), with a platform-style envelope and that status. */
+void yb_txn_refuse(struct yb_worker *worker, struct evhttp_request *req, const char *body,
+                   size_t len, int http_status, const char *rule, const char *message);
+
+/* Fail with a gateway message (source names the stage). Sends the answer and
+ * frees the txn. */
+void yb_txn_fail(struct yb_txn *txn, int http_status, int outcome, const char *path,
+                 const char *rule, const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* The schema callback that checks a field's code kinds via the plugins. */
+void yb_txn_check_kinds(void *txn, const char *kinds, const char *path,
+                        const struct yb_node *value);
+
+/* Cancel an in-flight txn without answering (worker shutdown). */
+void yb_txn_abort(struct yb_txn *txn);
+
+double yb_elapsed_ms(const struct timespec *since);
+
+#endif
