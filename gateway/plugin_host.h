@@ -20,7 +20,8 @@ struct yb_plugin_set;
 
 /* Load and initialise every configured plugin. On any failure (module not
  * found, ABI refused, init failed) everything loaded so far is unloaded and
- * NULL is returned with one sentence per reason in err. */
+ * NULL is returned with one sentence per reason in err. The settings must
+ * outlive the set: plugins keep pointers into their sections. */
 struct yb_plugin_set *yb_plugins_load(const struct yb_settings *settings, char *err,
                                       size_t errlen);
 void yb_plugins_free(struct yb_plugin_set *set);

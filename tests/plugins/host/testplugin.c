@@ -55,7 +55,11 @@ static const struct yb_plugin plugin = {
 #else
     .struct_size = sizeof(struct yb_plugin),
 #endif
+#ifdef VARIANT_FAILINIT
+    .name = "failinit",
+#else
     .name = "testplugin",
+#endif
     .version = "0.0.1",
     .init = init,
     .on_request = on_request,
