@@ -244,6 +244,23 @@ static int check_diseinfo(struct ybsim_ctx *c, const struct yb_node **list, int 
     return 0;
 }
 
+/* dise_codg and dise_name, where the message carries them, replace the
+ * visit's stored diagnosis. */
+static int take_diagnosis(struct ybsim_ctx *c, const struct yb_node *in, const char *w,
+                          struct ybsim_visit *v)
+{
+    char codg[sizeof(v->dise_codg)], name[sizeof(v->dise_name)];
+    int rc;
+    if ((rc = ybsim_get(c, in, w, "dise_codg", codg, sizeof(codg), 0)) ||
+        (rc = ybsim_get(c, in, w, "dise_name", name, sizeof(name), 0)))
+        return rc;
+    if (codg[0])
+        memcpy(v->dise_codg, codg, sizeof(codg));
+    if (name[0])
+        memcpy(v->dise_name, name, sizeof(name));
+    return 0;
+}
+
 static int do_visit_info(struct ybsim_ctx *c)
 {
     int rc;
@@ -255,14 +272,8 @@ static int do_visit_info(struct ybsim_ctx *c)
         (rc = ybsim_get(c, in, w, "med_type", v.med_type, sizeof(v.med_type), 1)) ||
         (rc = check_diseinfo(c, &dise, 0)))
         return rc;
-    char codg[64], name[256];
-    if ((rc = ybsim_get(c, in, w, "dise_codg", codg, sizeof(codg), 0)) ||
-        (rc = ybsim_get(c, in, w, "dise_name", name, sizeof(name), 0)))
+    if ((rc = take_diagnosis(c, in, w, &v)))
         return rc;
-    if (codg[0])
-        memcpy(v.dise_codg, codg, sizeof(codg));
-    if (name[0])
-        memcpy(v.dise_name, name, sizeof(name));
     v.info_uploaded = 1;
     v.info_json = ybsim_json_text(c, in);
     v.diseinfo_json = ybsim_json_text(c, dise);
@@ -325,14 +336,8 @@ static int do_discharge(struct ybsim_ctx *c)
         (rc = ybsim_get(c, in, w, "dscg_way", v.dscg_way, sizeof(v.dscg_way), 0)) ||
         (rc = check_diseinfo(c, &dise, 0)))
         return rc;
-    char codg[64], name[256];
-    if ((rc = ybsim_get(c, in, w, "dise_codg", codg, sizeof(codg), 0)) ||
-        (rc = ybsim_get(c, in, w, "dise_name", name, sizeof(name), 0)))
+    if ((rc = take_diagnosis(c, in, w, &v)))
         return rc;
-    if (codg[0])
-        memcpy(v.dise_codg, codg, sizeof(codg));
-    if (name[0])
-        memcpy(v.dise_name, name, sizeof(name));
     if (strcmp(v.endtime, v.begntime) < 0)
         return ybsim_fail(c, "出院时间早于入院时间: endtime %s is before begntime %s", v.endtime,
                           v.begntime);
