@@ -82,11 +82,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     yb_snapshot_release(snap);
     const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-    if (status) {
-        yb_txn_refuse(w, req, body ? body : "", len, status, rule, why);
+    if (!body) {
+        evhttp_send_error(req, 503, "out of memory");
         return;
     }
-    yb_txn_start(w, req, body ? body : "", len, infno[0] ? infno : NULL);
+    if (status) {
+        yb_txn_refuse(w, req, body, len, status, rule, why);
+        return;
+    }
+    yb_txn_start(w, req, body, len, infno[0] ? infno : NULL);
 }
 
 int yb_listen_start(struct yb_worker *w, const struct yb_settings *s, int share_port, char *err,

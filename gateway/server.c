@@ -101,10 +101,11 @@ int yb_server_reload(struct yb_server *server)
 
     const struct yb_settings *a = old->settings, *b = next->settings;
     if (strcmp(a->listen, b->listen) != 0 || strcmp(a->admin_listen, b->admin_listen) != 0 ||
-        a->workers != b->workers)
+        a->workers != b->workers || a->max_headers != b->max_headers ||
+        a->read_timeout_ms != b->read_timeout_ms || b->max_body > a->max_body)
         yb_log(YB_LOG_WARN, "server",
-               "listen, admin_listen and workers changed in the file but take effect only after "
-               "a restart");
+               "listen, admin_listen, workers, max_headers, read_timeout and a larger max_body "
+               "changed in the file but take full effect only after a restart");
     yb_log_set_level(b->log_level);
     yb_log(YB_LOG_INFO, "server", "configuration generation %u in use (%zu plugins)",
            next->generation, yb_plugins_count(next->plugins));
@@ -115,10 +116,14 @@ int yb_server_reload(struct yb_server *server)
 
 /* ---- workers ---- */
 
+/* Ends the worker's loop once nothing is in flight and every answer has
+ * been written. At the deadline, what is still waiting for the platform is
+ * answered with an explicit "outcome unknown" error, and those answers get
+ * a short grace period to be written. */
 static void drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct yb_worker *w = arg;
-    if (w->inflight == 0) {
+    if (w->inflight == 0 && w->unflushed == 0) {
         event_base_loopexit(w->base, NULL);
         return;
     }
@@ -130,7 +135,9 @@ static void drain_tick(evutil_socket_t fd, short what, void *arg)
                w->id, w->inflight);
         while (w->txns)
             yb_txn_abort(w->txns);
-        event_base_loopexit(w->base, NULL);
+        struct timeval grace = {0, 500000};
+        event_del(w->drain_timer);
+        event_base_loopexit(w->base, &grace);
     }
 }
 
@@ -193,7 +200,7 @@ static int worker_init(struct yb_server *server, struct yb_worker *w, int id,
 static void all_done_check(evutil_socket_t fd, short what, void *arg)
 {
     struct yb_server *server = arg;
-    if ((unsigned)atomic_load(&workers_done) == server->n_workers)
+    if ((unsigned)atomic_load(&workers_done) == server->started)
         event_base_loopexit(server->base, NULL);
 }
 
@@ -265,6 +272,7 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
             break;
         }
     }
+    server.started = started;
     atomic_store(&server.ready, started == server.n_workers);
     yb_log(YB_LOG_INFO, "server",
            "serving HIS on %s (%s and /), admin on %s, %u worker%s, %zu plugin%s, upstream %s",

@@ -50,6 +50,7 @@ struct yb_worker {
     struct event *drain_event; /* activated by the main thread on SIGTERM */
     struct event *drain_timer; /* polls until idle, or the drain deadline */
     unsigned inflight;         /* touched only on this worker's thread */
+    unsigned unflushed;        /* answers handed to evhttp but not yet written */
     int draining;
     struct timespec drain_started;
     struct yb_txn *txns;       /* in-flight transactions, for aborting at the deadline */
@@ -69,6 +70,7 @@ struct yb_server {
     atomic_int draining; /* SIGTERM received */
     struct event *sigterm, *sigint, *sighup;
     struct event *drain_check;
+    unsigned started; /* worker threads running */
 };
 
 /* Build a snapshot from a configuration file. NULL with a reason in err. */

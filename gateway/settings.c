@@ -257,16 +257,35 @@ struct yb_settings *yb_settings_load(const char *path, char *err, size_t errlen)
                       "json_depth must be between 4 and 256");
         goto fail;
     }
+    if (s->max_headers < 1024) {
+        yb_conf_error(yb_conf_find(s->tree, "max_headers"), err, errlen,
+                      "max_headers must be at least 1k");
+        goto fail;
+    }
+    if (s->txn_memory < 4 * s->max_body) {
+        snprintf(err, errlen, "%s: txn_memory (%zu) must be at least 4 x max_body (%zu): a "
+                 "message's tree takes more room than its text", path, s->txn_memory, s->max_body);
+        goto fail;
+    }
+    if (s->read_timeout_ms < 1000) {
+        yb_conf_error(yb_conf_find(s->tree, "read_timeout"), err, errlen,
+                      "read_timeout must be at least 1s");
+        goto fail;
+    }
     if (s->n_upstreams == 0) {
         snprintf(err, errlen, "%s: no upstream is configured (add an upstream NAME { ... } block)",
                  path);
         goto fail;
     }
     if (!s->default_upstream) {
-        if (s->n_upstreams == 1) {
-            if (!(s->default_upstream = strdup(s->upstreams[0].name)))
-                goto nomem;
+        if (s->n_upstreams > 1) {
+            snprintf(err, errlen,
+                     "%s: default_upstream is required when several upstreams are configured",
+                     path);
+            goto fail;
         }
+        if (!(s->default_upstream = strdup(s->upstreams[0].name)))
+            goto nomem;
     } else if (!yb_settings_upstream(s, s->default_upstream)) {
         yb_conf_error(yb_conf_find(s->tree, "default_upstream"), err, errlen,
                       "default_upstream \"%s\" is not a configured upstream",

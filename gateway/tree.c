@@ -41,6 +41,8 @@ void yb_node_append(struct yb_node *parent, struct yb_node *child)
 int yb_node_append_member(struct yb_pool *pool, struct yb_node *object, const char *key,
                           size_t key_len, struct yb_node *child)
 {
+    if (!child)
+        return YB_EINVAL;
     char *k = yb_pool_strndup(pool, key, key_len);
     if (!k)
         return YB_ENOMEM;
@@ -78,7 +80,7 @@ struct yb_node *yb_node_at(const struct yb_node *node, size_t index)
 int yb_node_put(struct yb_pool *pool, struct yb_node *object, const char *key,
                 struct yb_node *child)
 {
-    if (!object || object->type != YB_NODE_OBJECT)
+    if (!object || object->type != YB_NODE_OBJECT || !child)
         return YB_EINVAL;
     size_t key_len = strlen(key);
     for (struct yb_node **link = &object->child; *link; link = &(*link)->next) {

@@ -101,6 +101,19 @@ static const char *metric_infno(const struct yb_txn *txn)
     return txn->infno;
 }
 
+/* A client's value for the log: printable ASCII only, cut to cap, so a
+ * message cannot forge log lines. */
+static const char *log_safe(const char *v, char *out, size_t cap)
+{
+    if (!v || !*v)
+        return "-";
+    size_t i = 0;
+    for (; v[i] && i + 1 < cap; i++)
+        out[i] = (unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e ? '?' : v[i];
+    out[i] = '\0';
+    return out;
+}
+
 static void finish(struct yb_txn *txn)
 {
     double ms = yb_elapsed_ms(&txn->t_start);
@@ -111,15 +124,26 @@ static void finish(struct yb_txn *txn)
                            e->severity == YB_DIAG_ERROR ? "error"
                            : e->severity == YB_DIAG_WARN ? "warn"
                                                          : "note");
+    char infno[16], msgid[48];
     yb_log(YB_LOG_INFO, "access", "infno=%s msgid=%s route=%s outcome=%s http=%d ms=%.3f up_ms=%.3f",
-           txn->infno && *txn->infno ? txn->infno : "-", txn->msgid ? txn->msgid : "-",
+           log_safe(txn->infno, infno, sizeof(infno)), log_safe(txn->msgid, msgid, sizeof(msgid)),
            txn->route ? txn->route : "-", outcome_words[txn->outcome], txn->http_status, ms,
            txn->upstream_ms);
     unlink_txn(txn);
     if (txn->snap)
         yb_snapshot_release(txn->snap);
     yb_buf_free(&txn->upstream_body);
+    yb_pool_destroy(txn->answer);
     yb_pool_destroy(txn->pool);
+}
+
+/* The answer's own pool: a request that filled its pool can still be
+ * answered, and the platform's answer is never squeezed by the request.
+ * Bounded by what goes into it: findings (capped in count), an answer capped
+ * by max_response, or our own envelope with err_msg capped at ERR_MSG_MAX. */
+static struct yb_pool *answer_pool(struct yb_txn *txn)
+{
+    return txn->answer;
 }
 
 static struct yb_node *text_node(struct yb_pool *pool, const char *s)
@@ -131,7 +155,9 @@ static struct yb_node *text_node(struct yb_pool *pool, const char *s)
 static struct yb_node *gateway_envelope(struct yb_txn *txn, const char *err_msg,
                                         const char *warn_msg)
 {
-    struct yb_pool *pool = txn->pool;
+    struct yb_pool *pool = answer_pool(txn);
+    if (!pool)
+        return NULL;
     struct yb_node *env = yb_node_new(pool, YB_NODE_OBJECT);
     char now[18];
     stamp17(now);
@@ -155,6 +181,12 @@ static struct yb_node *gateway_envelope(struct yb_txn *txn, const char *err_msg,
 static void release_body(const void *data, size_t len, void *arg)
 {
     free((void *)data);
+}
+
+static void answer_written(struct evhttp_request *req, void *arg)
+{
+    struct yb_worker *w = arg;
+    w->unflushed--;
 }
 
 /* Encode env in the caller's format and send it. Frees the txn. */
@@ -213,6 +245,11 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
     }
     yb_buf_free(&body);
     txn->http_status = status;
+    if (evhttp_request_get_connection(req)) {
+        /* the worker drains until every answer is written, not just queued */
+        txn->worker->unflushed++;
+        evhttp_request_set_on_complete_cb(req, answer_written, txn->worker);
+    }
     evhttp_send_reply(req, status, status == 200 ? "OK" : NULL, eb);
     if (eb)
         evbuffer_free(eb);
@@ -364,10 +401,14 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
         return;
     }
     const struct yb_settings *s = txn->snap->settings;
-    struct yb_json_limits limits = {.max_depth = s->json_depth, .max_string = 0, .max_items = 0};
+    const struct yb_upstream *ups = yb_settings_upstream(s, txn->route);
+    struct yb_json_limits limits = {
+        .max_depth = s->json_depth, .max_string = ups->max_response, .max_items = 0};
     struct yb_node *answer = NULL;
-    char err[256];
-    if (yb_json_decode(txn->pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
+    char err[256] = "out of memory";
+    struct yb_pool *pool = answer_pool(txn);
+    if (!pool ||
+        yb_json_decode(pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
         answer->type != YB_NODE_OBJECT) {
         yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
@@ -385,9 +426,14 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
     txn->response = answer;
     txn->outcome = strcmp(infcode, "0") == 0 ? YB_OUTCOME_OK : YB_OUTCOME_PLATFORM_ERROR;
     int rc = yb_plugins_on_response(txn->snap->plugins, txn);
-    if (rc == YB_ERROR) {
+    if (rc != YB_PASS || txn->diag.errors) {
+        /* The platform has acted: say so, with its reference, whatever the plugin thought. */
+        const char *ref = yb_node_get_text(answer, "inf_refmsgid");
+        txn->response = NULL;
         yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
-                    "a response plugin failed; the platform's answer was: infcode %s", infcode);
+                    "a response plugin %s the platform's answer (infcode %s, inf_refmsgid %s); "
+                    "the platform has processed this message",
+                    rc == YB_ERROR ? "failed on" : "refused", infcode, ref ? ref : "");
         return;
     }
     if (txn->diag.warnings) {
@@ -398,7 +444,7 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
         if (platform && *platform)
             yb_buf_printf(&warn, "%s; ", platform);
         yb_diag_render(&txn->diag, YB_DIAG_WARN, ERR_MSG_MAX, &warn);
-        yb_node_put_string(txn->pool, answer, "warn_msg", warn.data ? warn.data : "", warn.len);
+        yb_node_put_string(pool, answer, "warn_msg", warn.data ? warn.data : "", warn.len);
         yb_buf_free(&warn);
     }
     reply(txn, 200, answer);
@@ -410,6 +456,11 @@ static void forward(struct yb_txn *txn)
     if (!txn->route) {
         txn->route = s->default_upstream;
         txn->route_why = "default_upstream";
+    }
+    if (!txn->route) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "route", "router",
+                    "no route for this transaction and no default_upstream");
+        return;
     }
     const struct yb_upstream *ups = yb_settings_upstream(s, txn->route);
     if (!ups) {
@@ -493,20 +544,25 @@ static struct yb_txn *txn_new(struct yb_worker *worker, struct evhttp_request *r
 {
     struct yb_snapshot *snap = yb_server_acquire(worker->server);
     struct yb_pool *pool = yb_pool_create(snap->settings->txn_memory);
-    struct yb_txn *txn = pool ? yb_pool_alloc(pool, sizeof(*txn)) : NULL;
+    struct yb_pool *answer = yb_pool_create(0);
+    struct yb_txn *txn = pool && answer ? yb_pool_alloc(pool, sizeof(*txn)) : NULL;
     if (!txn) {
         yb_snapshot_release(snap);
         yb_pool_destroy(pool);
+        yb_pool_destroy(answer);
         evhttp_send_error(req, 503, "out of memory");
         return NULL;
     }
     txn->pool = pool;
+    txn->answer = answer;
     txn->worker = worker;
     txn->snap = snap;
     txn->req = req;
     txn->infno = "";
     clock_gettime(CLOCK_MONOTONIC, &txn->t_start);
-    yb_diag_init(&txn->diag, pool, 64);
+    /* findings live with the answer: a request that filled its pool still
+     * gets told why (the diag caps its own entries) */
+    yb_diag_init(&txn->diag, answer, 64);
     yb_buf_init(&txn->upstream_body, 0);
     link_txn(txn);
     const struct yb_settings *s = snap->settings;
@@ -589,6 +645,12 @@ void yb_txn_start(struct yb_worker *worker, struct evhttp_request *req, const ch
     if (rc == YB_DONE && txn->response) {
         txn->outcome = YB_OUTCOME_OK;
         reply(txn, 200, txn->response);
+        return;
+    }
+    if (rc != YB_PASS) {
+        /* YB_DONE without an answer, or a value outside the enum: never forward unchecked */
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
+                    "a plugin returned %d; the message was not sent", rc);
         return;
     }
     forward(txn);

@@ -35,7 +35,8 @@ enum yb_outcome {
 };
 
 struct yb_txn {
-    struct yb_pool *pool;
+    struct yb_pool *pool;   /* the request: capped at txn_memory */
+    struct yb_pool *answer; /* findings and the answer (platform's or our own) */
     struct yb_diag diag;
     struct yb_worker *worker;
     struct yb_snapshot *snap; /* the configuration this txn started on (held) */
