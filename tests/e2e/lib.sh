@@ -1,0 +1,355 @@
+# tests/e2e/lib.sh - shared helpers for the end-to-end scripts.
+#
+# Sourced, not run. An e2e test starts the real simulator and the real
+# gateway on loopback ports of its own (several tests run at once under
+# make -j2), talks to them with curl and ybgwctl, and always stops what it
+# started: the EXIT trap kills and waits for every process it launched and
+# removes its temporary directory, and prints the logs when the test failed.
+#
+# Binaries come from $top_builddir, configurations and data from $top_srcdir
+# (make check exports both). Only 127.0.0.1 is ever used. Every loop is
+# bounded.
+
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120  # a library: its names are used by the tests
+set -u
+
+e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${top_srcdir:=$(cd "$e2e_lib_dir/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+export top_srcdir top_builddir
+
+E2E_NAME=$(basename "$0" .sh)
+YBGW="$top_builddir/gateway/ybgw"
+SIM="$top_builddir/sim/ybgw-sim"
+CTL="$top_builddir/tools/ybgwctl"
+E2E_DIR="$top_srcdir/tests/e2e"
+VISITS="$E2E_DIR/visits"
+SERVICE_PATH=/fsi/api/rsfComIfsService/callService
+
+E2E_TMP=""
+E2E_PIDS=()
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_FAILURES=()
+
+# ---- results ----
+
+# ok DESCRIPTION / fail DESCRIPTION [DETAIL]: count one check.
+ok() {
+    E2E_PASSED=$((E2E_PASSED + 1))
+    printf 'ok   %s\n' "$1"
+}
+
+fail() {
+    E2E_FAILED=$((E2E_FAILED + 1))
+    E2E_FAILURES+=("$1")
+    printf 'FAIL %s\n' "$1"
+    if [ $# -gt 1 ] && [ -n "$2" ]; then
+        printf '     %s\n' "$2" | head -c 2000
+        printf '\n'
+    fi
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# e2e_finish: the closing line the harness reads, and the exit status.
+e2e_finish() {
+    local f
+    if [ "$E2E_FAILED" -gt 0 ]; then
+        printf '\nfailed checks:\n'
+        for f in "${E2E_FAILURES[@]}"; do printf '  %s\n' "$f"; done
+    fi
+    printf '%d passed, %d failed\n' "$E2E_PASSED" "$E2E_FAILED"
+    if [ "$E2E_FAILED" -gt 0 ]; then exit 1; fi
+    exit 0
+}
+
+skip() {
+    printf 'SKIP %s: %s\n' "$E2E_NAME" "$1"
+    printf '0 passed, 0 failed\n'
+    exit 77
+}
+
+# ---- set-up and tear-down ----
+
+# e2e_need BINARY...: skip the test when a binary was not built.
+e2e_need() {
+    local b
+    for b in "$@"; do
+        [ -x "$b" ] || skip "$b is not built"
+    done
+    command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+}
+
+e2e_cleanup() {
+    local status=$?
+    local pid i
+    trap - EXIT INT TERM
+    for pid in "${E2E_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null
+    done
+    # give each process up to 5 s to drain, then insist
+    for pid in "${E2E_PIDS[@]}"; do
+        for i in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if [ "$status" -ne 0 ] && [ "$status" -ne 77 ] && [ -n "$E2E_TMP" ]; then
+        e2e_dump_logs
+    fi
+    if [ -n "$E2E_TMP" ] && [ -z "${E2E_KEEP:-}" ]; then
+        rm -rf "$E2E_TMP"
+    fi
+    exit "$status"
+}
+
+e2e_dump_logs() {
+    local log
+    for log in "$E2E_TMP"/*.log; do
+        [ -f "$log" ] || continue
+        printf '\n----- %s (last 60 lines) -----\n' "$(basename "$log")"
+        tail -n 60 "$log"
+    done
+}
+
+# e2e_init: temporary directory and the trap; call first.
+e2e_init() {
+    E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ybgw-e2e-$E2E_NAME.XXXXXX") || exit 1
+    trap e2e_cleanup EXIT
+    trap 'exit 1' INT TERM
+}
+
+# port_busy PORT: true when something listens on 127.0.0.1:PORT.
+port_busy() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+port_free() {
+    ! port_busy "$1"
+}
+
+# e2e_pick_ports N: set PORTS to N consecutive free loopback ports, from a
+# base derived from the test's name and pid so parallel tests rarely meet.
+e2e_pick_ports() {
+    local n=$1 base attempt i p free
+    local sum
+    sum=$(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1)
+    base=$((20000 + (sum + $$ * 17) % 30000))
+    for attempt in $(seq 0 40); do
+        p=$((base + attempt * 7))
+        [ "$p" -gt 60000 ] && p=$((p - 40000))
+        free=1
+        for i in $(seq 0 $((n - 1))); do
+            if port_busy $((p + i)); then
+                free=0
+                break
+            fi
+        done
+        if [ "$free" -eq 1 ]; then
+            PORTS=()
+            for i in $(seq 0 $((n - 1))); do PORTS+=($((p + i))); done
+            return 0
+        fi
+    done
+    echo "no free loopback ports found" >&2
+    exit 1
+}
+
+# e2e_ports: GW_PORT ADMIN_PORT SPARE_PORT, and SIM_PORT with four more
+# after it for the simulator's other platforms (9900, 9901, ... in
+# conf/sim.conf become SIM_PORT, SIM_PORT+1, ...); the URLs built on them.
+e2e_ports() {
+    e2e_pick_ports 8
+    GW_PORT=${PORTS[0]}
+    ADMIN_PORT=${PORTS[1]}
+    SPARE_PORT=${PORTS[2]}
+    SIM_PORT=${PORTS[3]}
+    GW_URL="http://127.0.0.1:$GW_PORT$SERVICE_PATH"
+    ADMIN_URL="http://127.0.0.1:$ADMIN_PORT"
+    SIM_URL="http://127.0.0.1:$SIM_PORT$SERVICE_PATH"
+    export YBGW_URL="$GW_URL"
+}
+
+# sim_port_args: SIM_SED, sed arguments moving 127.0.0.1:9900..9904 (the
+# simulator's platforms) to SIM_PORT+0..4.
+sim_port_args() {
+    local k
+    SIM_SED=()
+    for k in 0 1 2 3 4; do
+        SIM_SED+=(-e "s|127\.0\.0\.1:990$k\([^0-9]\)|127.0.0.1:$((SIM_PORT + k))\1|g")
+    done
+}
+
+# e2e_gateway_conf OUT [UPSTREAM_PORT]: conf/ybgw.conf with this test's
+# ports and absolute paths (the test does not run from the source tree).
+# With UPSTREAM_PORT, the upstream on 9900 goes there instead.
+e2e_gateway_conf() {
+    local out=$1
+    sim_port_args
+    if [ $# -gt 1 ]; then
+        SIM_SED=(-e "s|127\.0\.0\.1:9900\([^0-9]\)|127.0.0.1:$2\1|g" "${SIM_SED[@]}")
+    fi
+    sed -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:9800;|\1127.0.0.1:$GW_PORT;|" \
+        -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:9801;|\1127.0.0.1:$ADMIN_PORT;|" \
+        "${SIM_SED[@]}" \
+        -e "s|^\(\s*schemas\s\+\)conf/schemas;|\1$top_srcdir/conf/schemas;|" \
+        -e "s|^\(\s*plugin_dir\s\+\)plugins/\.libs;|\1$top_builddir/plugins/.libs;|" \
+        -e "s|^\(\s*data_dir\s\+\)codesets;|\1$top_srcdir/codesets;|" \
+        "$top_srcdir/conf/ybgw.conf" >"$out"
+}
+
+# e2e_sim_conf OUT: conf/sim.conf on this test's simulator ports, with its
+# relative paths made absolute and any database file in the temporary
+# directory.
+e2e_sim_conf() {
+    local out=$1
+    sim_port_args
+    sed "${SIM_SED[@]}" \
+        -e "s|^\(\s*database\s\+\)[^:;][^;]*;|\1$E2E_TMP/sim.db;|" \
+        -e "s|^\(\s*persons\s\+\)\([^/;][^;]*\);|\1$top_srcdir/\2;|" \
+        "$top_srcdir/conf/sim.conf" >"$out"
+}
+
+# e2e_wait_url URL [SECONDS] [STATUS]: poll until URL answers STATUS (200).
+e2e_wait_url() {
+    local url=$1 seconds=${2:-10} want=${3:-200} i code
+    for i in $(seq 1 $((seconds * 10))); do
+        code=$(curl -s --noproxy '*' -o /dev/null -m 1 -w '%{http_code}' "$url" 2>/dev/null)
+        [ "$code" = "$want" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# e2e_wait_port PORT [SECONDS]: poll until something listens.
+e2e_wait_port() {
+    local port=$1 seconds=${2:-10} i
+    for i in $(seq 1 $((seconds * 10))); do
+        port_busy "$port" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# e2e_start_sim: the simulator on SIM_PORT, from this test's sim.conf.
+e2e_start_sim() {
+    e2e_sim_conf "$E2E_TMP/sim.conf"
+    (cd "$E2E_TMP" && exec "$SIM" -c "$E2E_TMP/sim.conf") >"$E2E_TMP/sim.log" 2>&1 &
+    SIM_PID=$!
+    E2E_PIDS+=("$SIM_PID")
+    if ! e2e_wait_port "$SIM_PORT" 10; then
+        fail "the simulator listens on 127.0.0.1:$SIM_PORT"
+        e2e_finish
+    fi
+}
+
+# e2e_start_gateway [CONF]: the gateway, from CONF (default: this test's
+# copy of conf/ybgw.conf); waits until /readyz says 200.
+e2e_start_gateway() {
+    local conf=${1:-$E2E_TMP/ybgw.conf}
+    [ -f "$conf" ] || e2e_gateway_conf "$conf"
+    (cd "$E2E_TMP" && exec "$YBGW" -c "$conf") >"$E2E_TMP/ybgw.log" 2>&1 &
+    GW_PID=$!
+    E2E_PIDS+=("$GW_PID")
+    if ! e2e_wait_url "$ADMIN_URL/readyz" 10 200; then
+        fail "the gateway becomes ready on 127.0.0.1:$GW_PORT"
+        e2e_finish
+    fi
+}
+
+# e2e_start_all: simulator and gateway, ready to serve.
+e2e_start_all() {
+    e2e_start_sim
+    e2e_start_gateway
+}
+
+# e2e_forget_pid PID: the process ended and was reaped by the test itself.
+e2e_forget_pid() {
+    local keep=() pid
+    for pid in "${E2E_PIDS[@]}"; do
+        [ "$pid" = "$1" ] || keep+=("$pid")
+    done
+    E2E_PIDS=("${keep[@]}")
+}
+
+# ---- talking to the gateway ----
+
+# post URL FILE [CONTENT_TYPE]: POST a file; sets STATUS and BODY (a file).
+post() {
+    local url=$1 file=$2 type=${3:-application/json}
+    BODY="$E2E_TMP/body.$RANDOM"
+    STATUS=$(curl -s --noproxy '*' -m 30 -o "$BODY" -w '%{http_code}' \
+        -H "Content-Type: $type" -H 'Expect:' --data-binary "@$file" "$url" 2>/dev/null)
+    [ -n "$STATUS" ] || STATUS=000
+}
+
+# json_str FILE KEY: the top-level string KEY of a compact JSON answer,
+# with \" and \\ undone (enough for err_msg and warn_msg).
+json_str() {
+    sed -n "s/.*\"$2\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" "$1" | head -n 1 |
+        sed -e 's/\\"/"/g' -e 's/\\\//\//g' -e 's/\\\\/\\/g'
+}
+
+# json_num FILE KEY: a top-level number (infcode).
+json_num() {
+    sed -n "s/.*\"$2\":\(-\?[0-9.]\+\).*/\1/p" "$1" | head -n 1
+}
+
+# metric NAME_WITH_LABELS: a value from /metrics (0 when absent). The
+# argument is matched as a prefix of the line, labels included.
+metric() {
+    curl -s --noproxy '*' -m 5 "$ADMIN_URL/metrics" |
+        awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s }'
+}
+
+# visit SCRIPT [ARGS...]: ybgwctl visit against this test's gateway.
+visit() {
+    local script=$1
+    shift
+    "$CTL" visit --url "$GW_URL" --schemas "$top_srcdir/conf/schemas" "$@" "$script"
+}
+
+# ---- messages made at run time ----
+
+E2E_SERIAL=$(( ($$ * 31 + RANDOM) % 9000 ))
+
+# next_msgid [FIXMEDINS_CODE]: a fresh, well-formed msgid in MSGID. It sets
+# a variable rather than printing, because $(...) would run it in a subshell
+# and the serial would never move on.
+next_msgid() {
+    E2E_SERIAL=$(( (E2E_SERIAL + 1) % 10000 ))
+    MSGID=$(printf '%s%s%04d' "${1:-H45019900055}" "$(date +%Y%m%d%H%M%S)" "$E2E_SERIAL")
+}
+
+# write_9001 FILE [MSGID]: a good sign-in request from the demo hospital.
+write_9001() {
+    local msgid
+    if [ $# -gt 1 ]; then
+        msgid=$2
+    else
+        next_msgid
+        msgid=$MSGID
+    fi
+    cat >"$1" <<JSON
+{"infno":"9001","msgid":"$msgid","mdtrtarea_admvs":"450199","insuplc_admdvs":"","recer_sys_code":"YBGW","dev_no":"","dev_safe_info":"","cainfo":"","signtype":"","infver":"V1.0","opter_type":"1","opter":"0001","opter_name":"收费员甲","inf_time":"$(date '+%Y-%m-%d %H:%M:%S')","fixmedins_code":"H45019900055","fixmedins_name":"演示医院","sign_no":"","input":{"signIn":{"opter_no":"0001","mac":"02-00-00-00-00-01","ip":"127.0.0.1"}}}
+JSON
+}
+
+# cents AMOUNT: "63.5" -> 6350, for exact sums in shell arithmetic.
+cents() {
+    local a=$1 int frac
+    int=${a%%.*}
+    if [ "$int" = "$a" ]; then frac=00; else frac=${a#*.}00; fi
+    frac=${frac:0:2}
+    echo $(( 10#${int:-0} * 100 + 10#$frac ))
+}
