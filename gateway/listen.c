@@ -80,17 +80,18 @@ static void on_request(struct evhttp_request *req, void *arg)
                  s->max_body, len);
         why = message;
     }
-    yb_snapshot_release(snap);
     const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
     if (!body) {
+        yb_snapshot_release(snap);
         evhttp_send_error(req, 503, "out of memory");
         return;
     }
+    /* the snapshot reference passes to the transaction */
     if (status) {
-        yb_txn_refuse(w, req, body, len, status, rule, why);
+        yb_txn_refuse(w, snap, req, body, len, status, rule, why);
         return;
     }
-    yb_txn_start(w, req, body, len, infno[0] ? infno : NULL);
+    yb_txn_start(w, snap, req, body, len, infno[0] ? infno : NULL);
 }
 
 int yb_listen_start(struct yb_worker *w, const struct yb_settings *s, int share_port, char *err,

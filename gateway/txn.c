@@ -137,15 +137,6 @@ static void finish(struct yb_txn *txn)
     yb_pool_destroy(txn->pool);
 }
 
-/* The answer's own pool: a request that filled its pool can still be
- * answered, and the platform's answer is never squeezed by the request.
- * Bounded by what goes into it: findings (capped in count), an answer capped
- * by max_response, or our own envelope with err_msg capped at ERR_MSG_MAX. */
-static struct yb_pool *answer_pool(struct yb_txn *txn)
-{
-    return txn->answer;
-}
-
 static struct yb_node *text_node(struct yb_pool *pool, const char *s)
 {
     return yb_node_new_text(pool, YB_NODE_STRING, s, strlen(s));
@@ -155,9 +146,7 @@ static struct yb_node *text_node(struct yb_pool *pool, const char *s)
 static struct yb_node *gateway_envelope(struct yb_txn *txn, const char *err_msg,
                                         const char *warn_msg)
 {
-    struct yb_pool *pool = answer_pool(txn);
-    if (!pool)
-        return NULL;
+    struct yb_pool *pool = txn->answer;
     struct yb_node *env = yb_node_new(pool, YB_NODE_OBJECT);
     char now[18];
     stamp17(now);
@@ -405,10 +394,9 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
     struct yb_json_limits limits = {
         .max_depth = s->json_depth, .max_string = ups->max_response, .max_items = 0};
     struct yb_node *answer = NULL;
-    char err[256] = "out of memory";
-    struct yb_pool *pool = answer_pool(txn);
-    if (!pool ||
-        yb_json_decode(pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
+    char err[256];
+    struct yb_pool *pool = txn->answer;
+    if (yb_json_decode(pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
         answer->type != YB_NODE_OBJECT) {
         yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
@@ -540,9 +528,9 @@ static int decode(struct yb_txn *txn, const char *body, size_t len)
     return 0;
 }
 
-static struct yb_txn *txn_new(struct yb_worker *worker, struct evhttp_request *req)
+static struct yb_txn *txn_new(struct yb_worker *worker, struct yb_snapshot *snap,
+                              struct evhttp_request *req)
 {
-    struct yb_snapshot *snap = yb_server_acquire(worker->server);
     struct yb_pool *pool = yb_pool_create(snap->settings->txn_memory);
     struct yb_pool *answer = yb_pool_create(0);
     struct yb_txn *txn = pool && answer ? yb_pool_alloc(pool, sizeof(*txn)) : NULL;
@@ -577,10 +565,11 @@ static struct yb_txn *txn_new(struct yb_worker *worker, struct evhttp_request *r
     return txn;
 }
 
-void yb_txn_refuse(struct yb_worker *worker, struct evhttp_request *req, const char *body,
-                   size_t len, int http_status, const char *rule, const char *message)
+void yb_txn_refuse(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
+                   const char *body, size_t len, int http_status, const char *rule,
+                   const char *message)
 {
-    struct yb_txn *txn = txn_new(worker, req);
+    struct yb_txn *txn = txn_new(worker, snap, req);
     if (!txn)
         return;
     txn->format = wants_xml(req, body, len) ? YB_FORMAT_XML : YB_FORMAT_JSON;
@@ -588,13 +577,12 @@ void yb_txn_refuse(struct yb_worker *worker, struct evhttp_request *req, const c
     yb_txn_fail(txn, http_status, YB_OUTCOME_REJECTED, "", rule, "listener", "%s", message);
 }
 
-void yb_txn_start(struct yb_worker *worker, struct evhttp_request *req, const char *body,
-                  size_t len, const char *path_infno)
+void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
+                  const char *body, size_t len, const char *path_infno)
 {
-    struct yb_txn *txn = txn_new(worker, req);
+    struct yb_txn *txn = txn_new(worker, snap, req);
     if (!txn)
         return;
-    struct yb_snapshot *snap = txn->snap;
     struct yb_pool *pool = txn->pool;
     const struct yb_settings *s = snap->settings;
 

@@ -63,14 +63,16 @@ struct yb_txn {
 };
 
 /* Start the path for a request whose body is body[0..len). The worker has
- * already checked the method, path and size. */
-void yb_txn_start(struct yb_worker *worker, struct evhttp_request *req, const char *body,
-                  size_t len, const char *path_infno);
+ * already checked the method, path and size. snap is a reference the
+ * listener took; the transaction owns it from here (also on failure). */
+void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
+                  const char *body, size_t len, const char *path_infno);
 
 /* Refuse a request before its message is read (HTTP-level problems: path,
  * method, size, draining), with a platform-style envelope and that status. */
-void yb_txn_refuse(struct yb_worker *worker, struct evhttp_request *req, const char *body,
-                   size_t len, int http_status, const char *rule, const char *message);
+void yb_txn_refuse(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
+                   const char *body, size_t len, int http_status, const char *rule,
+                   const char *message);
 
 /* Fail with a gateway message (source names the stage). Sends the answer and
  * frees the txn. */
