@@ -24,15 +24,7 @@ json="$E2E_TMP/visit.json"
 visit "$VISITS/inpatient.json" --json >"$json" 2>"$E2E_TMP/visit.err"
 rc=$?
 check "a second stay (new msgids, new admission) exits 0" [ "$rc" -eq 0 ]
-steps=$(grep -c '"step":' "$json")
-met=$(grep -c '"met":true' "$json")
-if [ "$steps" -ge 14 ] && [ "$met" -eq "$steps" ]; then
-    ok "all $steps steps met their expectation"
-else
-    fail "all steps met their expectation ($met of $steps)"
-fi
-routed=$(grep '"step":' "$json" | grep -c '"route":"guangxi"')
-check "every answer carries X-Ybgw-Route: guangxi ($routed of $steps)" [ "$routed" -eq "$steps" ]
+check_visit_json "$json" 14
 check "the 4101 settlement list was accepted" \
     grep -q '"infno":"4101".*"infcode":"0".*"met":true' "$json"
 check "the early 2304 was refused by the platform, not by the gateway" \

@@ -313,6 +313,39 @@ metric() {
 }
 
 # visit SCRIPT [ARGS...]: ybgwctl visit against this test's gateway.
+# e2e_wait_exit PID: wait up to 10 s for PID to exit and set E2E_EXIT to its
+# exit status, or to "" if it is still running (then it stays in the cleanup
+# list). Call it directly, not in $(...): only this shell can wait for PID.
+e2e_wait_exit() {
+    local pid=$1 i
+    E2E_EXIT=""
+    for i in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid"
+            E2E_EXIT=$?
+            e2e_forget_pid "$pid"
+            return
+        fi
+        sleep 0.1
+    done
+}
+
+# check_visit_json FILE MIN_STEPS: every step of a `ybgwctl visit --json`
+# listing met its expectation, there were at least MIN_STEPS, and every
+# answer came back through the guangxi route.
+check_visit_json() {
+    local json=$1 min=$2 steps met routed
+    steps=$(grep -c '"step":' "$json")
+    met=$(grep -c '"met":true' "$json")
+    if [ "$steps" -ge "$min" ] && [ "$met" -eq "$steps" ]; then
+        ok "all $steps steps met their expectation"
+    else
+        fail "all steps met their expectation ($met of $steps)"
+    fi
+    routed=$(grep '"step":' "$json" | grep -c '"route":"guangxi"')
+    check "every answer carries X-Ybgw-Route: guangxi ($routed of $steps)" [ "$routed" -eq "$steps" ]
+}
+
 visit() {
     local script=$1
     shift

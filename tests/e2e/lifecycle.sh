@@ -105,17 +105,9 @@ check "the old (reloaded) policy is still in force: a short msgid is not rejecte
 
 # ---- SIGTERM: the plain stop ----
 kill -TERM "$GW_PID"
-status=""
-for i in $(seq 1 100); do
-    if ! kill -0 "$GW_PID" 2>/dev/null; then
-        wait "$GW_PID"
-        status=$?
-        break
-    fi
-    sleep 0.1
-done
+e2e_wait_exit "$GW_PID"
+status=$E2E_EXIT
 check "SIGTERM with nothing in flight exits 0 (status ${status:-still running})" [ "$status" = 0 ]
-[ -n "$status" ] && e2e_forget_pid "$GW_PID"
 
 # ---- SIGTERM while a slow transaction is in flight ----
 if [ ! -x "$SLOWPEER" ]; then
@@ -148,16 +140,8 @@ check "the in-flight transaction got HTTP 200 (got $(cat "$E2E_TMP/slow.code"))"
     [ "$(cat "$E2E_TMP/slow.code")" = 200 ]
 check "and its answer: infcode 0 with the slow peer's sign_no" \
     grep -q '"sign_no":"SLOWPEER"' "$E2E_TMP/slow.answer"
-status=""
-for i in $(seq 1 100); do
-    if ! kill -0 "$GW_PID" 2>/dev/null; then
-        wait "$GW_PID"
-        status=$?
-        break
-    fi
-    sleep 0.1
-done
+e2e_wait_exit "$GW_PID"
+status=$E2E_EXIT
 check "after draining, the gateway exits 0 (status ${status:-still running})" [ "$status" = 0 ]
-[ -n "$status" ] && e2e_forget_pid "$GW_PID"
 
 e2e_finish

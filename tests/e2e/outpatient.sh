@@ -28,15 +28,7 @@ json="$E2E_TMP/visit.json"
 visit "$VISITS/outpatient.json" --json >"$json" 2>"$E2E_TMP/visit.err"
 rc=$?
 check "a second run of the visit (new msgids) exits 0" [ "$rc" -eq 0 ]
-steps=$(grep -c '"step":' "$json")
-met=$(grep -c '"met":true' "$json")
-if [ "$steps" -ge 10 ] && [ "$met" -eq "$steps" ]; then
-    ok "all $steps steps met their expectation"
-else
-    fail "all steps met their expectation ($met of $steps)"
-fi
-routed=$(grep '"step":' "$json" | grep -c '"route":"guangxi"')
-check "every answer carries X-Ybgw-Route: guangxi ($routed of $steps)" [ "$routed" -eq "$steps" ]
+check_visit_json "$json" 10
 
 settle=$(grep '"infno":"2207"' "$json" | grep '"met":true' | grep '"infcode":"0"' | head -n 1)
 amount() { printf '%s' "$settle" | sed -n "s/.*\"$1\":\"\([0-9.]*\)\".*/\1/p"; }
