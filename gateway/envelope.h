@@ -15,7 +15,6 @@
 #include "schema.h"
 #include "tree.h"
 
-enum yb_policy { YB_POLICY_REJECT = 0, YB_POLICY_WARN = 1, YB_POLICY_OFF = 2 };
 
 struct yb_envelope_policy {
     int msgid;          /* enum yb_policy for the msgid layout; default reject */

@@ -53,7 +53,7 @@ struct yb_plugin_set {
     size_t n_kinds;
 };
 
-#define HAS_HOOK(p, field) \
+#define HAS_HOOK(p, field)                                                                         \
     ((p)->struct_size >= offsetof(struct yb_plugin, field) + sizeof((p)->field) && (p)->field)
 
 /* ---- the host table ---- */
@@ -85,22 +85,39 @@ static int host_conf_argv(const struct yb_conf *conf, const char *name, const ch
     return d->argc;
 }
 
+static const struct yb_conf *conf_root(const struct yb_conf *conf)
+{
+    while (conf->parent)
+        conf = conf->parent;
+    return conf;
+}
+
 /* Relative plugin paths are taken from the top-level data_dir. */
+static int host_data_path(const struct yb_conf *conf, const char *relative, char *buf, size_t cap)
+{
+    int n;
+    if (relative[0] == '/') {
+        n = snprintf(buf, cap, "%s", relative);
+    } else {
+        const char *data_dir = yb_conf_value(conf_root(conf), "data_dir");
+        n = snprintf(buf, cap, "%s/%s", data_dir ? data_dir : "codesets", relative);
+    }
+    return n < 0 || (size_t)n >= cap ? YB_ELIMIT : 0;
+}
+
 static int host_conf_path(const struct yb_conf *conf, const char *name, char *buf, size_t cap)
 {
     const char *value = yb_conf_value(conf, name);
+    return value ? host_data_path(conf, value, buf, cap) : YB_ENOENT;
+}
+
+/* code_tables is a top-level path, taken from where ybgw runs like schemas. */
+static int host_code_tables(const struct yb_conf *conf, char *buf, size_t cap)
+{
+    const char *value = yb_conf_value(conf_root(conf), "code_tables");
     if (!value)
         return YB_ENOENT;
-    int n;
-    if (value[0] == '/') {
-        n = snprintf(buf, cap, "%s", value);
-    } else {
-        const struct yb_conf *root = conf;
-        while (root->parent)
-            root = root->parent;
-        const char *data_dir = yb_conf_value(root, "data_dir");
-        n = snprintf(buf, cap, "%s/%s", data_dir ? data_dir : "codesets", value);
-    }
+    int n = snprintf(buf, cap, "%s", value);
     return n < 0 || (size_t)n >= cap ? YB_ELIMIT : 0;
 }
 
@@ -132,6 +149,11 @@ static const struct yb_code_kind *host_find_kind(const struct yb_host *host, con
 {
     const struct loaded_plugin *lp = host->host_state;
     return yb_plugins_kind(lp->set, name);
+}
+
+static int host_kind_policy(const struct yb_txn *txn, const char *kind)
+{
+    return yb_txn_kind_policy(txn, kind);
 }
 
 static const char *host_txn_infno(const struct yb_txn *txn)
@@ -243,6 +265,9 @@ const struct yb_host yb_host_template = {
     .node_text = host_node_text,
     .node_set_string = host_node_set_string,
     .host_state = NULL,
+    .data_path = host_data_path,
+    .code_tables = host_code_tables,
+    .kind_policy = host_kind_policy,
 };
 
 /* ---- loading ---- */
@@ -265,7 +290,8 @@ static int find_module(const struct yb_settings *s, const char *file, char *out,
     return YB_ENOENT;
 }
 
-static int refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -287,8 +313,10 @@ static int check_abi(const char *name, const char *file, const struct yb_plugin 
                       "rebuild it against this ybgw's ybgw.h",
                       name, file, YB_ABI_MAJOR(p->abi), p->abi & 0xFFFF, YB_PLUGIN_ABI_MAJOR);
     if (p->struct_size < PLUGIN_MIN_SIZE)
-        return refuse(err, errlen, "plugin %s (%s): struct yb_plugin is %u bytes, at least %zu "
-                      "expected", name, file, p->struct_size, (size_t)PLUGIN_MIN_SIZE);
+        return refuse(err, errlen,
+                      "plugin %s (%s): struct yb_plugin is %u bytes, at least %zu "
+                      "expected",
+                      name, file, p->struct_size, (size_t)PLUGIN_MIN_SIZE);
     for (int i = 0; i < 4; i++)
         if (p->reserved[i])
             return refuse(err, errlen, "plugin %s (%s): reserved slot %d is not zero", name, file,
@@ -302,7 +330,7 @@ static void unload(struct loaded_plugin *lp)
 {
     if (lp->initialised && HAS_HOOK(lp->plugin, fini))
         lp->plugin->fini(lp->state);
-    /* Sanitizer builds keep modules mapped so leak reports can name them. */
+        /* Sanitizer builds keep modules mapped so leak reports can name them. */
 #ifndef YB_KEEP_MODULES
     if (lp->dl)
         dlclose(lp->dl);
@@ -383,8 +411,8 @@ static int load_one(struct yb_plugin_set *set, const struct yb_settings *s,
         return rc;
     }
     lp->initialised = 1;
-    yb_log(YB_LOG_DEBUG, "plugins", "loaded %s %s from %s", p->name,
-           p->version ? p->version : "", file);
+    yb_log(YB_LOG_DEBUG, "plugins", "loaded %s %s from %s", p->name, p->version ? p->version : "",
+           file);
     return 0;
 }
 

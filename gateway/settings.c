@@ -195,6 +195,7 @@ static const struct yb_conf_command main_commands[] = {
     {"schemas", 1, 1, 0, yb_conf_set_string, OFF(schemas), 0},
     {"plugin_dir", 1, 1, 0, set_plugin_dir, 0, 0},
     {"data_dir", 1, 1, 0, yb_conf_set_string, OFF(data_dir), 0},
+    {"code_tables", 1, 1, 0, yb_conf_set_string, OFF(code_tables), 0},
     {"log_level", 1, 1, 0, set_log_level, OFF(log_level), 0},
     {"default_upstream", 1, 1, 0, yb_conf_set_string, OFF(default_upstream), 0},
     {"node_name", 1, 1, 0, yb_conf_set_string, OFF(node_name), 0},
@@ -318,6 +319,7 @@ void yb_settings_free(struct yb_settings *s)
         free(s->plugin_dirs[i]);
     free(s->plugin_dirs);
     free(s->data_dir);
+    free(s->code_tables);
     free(s->default_upstream);
     free(s->node_name);
     for (int i = 0; i < s->n_kinds; i++)

@@ -45,6 +45,7 @@ struct yb_settings {
     char **plugin_dirs;
     int n_plugin_dirs;
     char *data_dir;
+    char *code_tables; /* SQLite file of imported code tables; NULL: none */
     int log_level;
     char *default_upstream;
     char *node_name; /* this gateway's name in X-Ybgw-Hops */

@@ -72,8 +72,21 @@ struct yb_node *yb_node_at(const struct yb_node *node, size_t index)
     if (!node || (node->type != YB_NODE_ARRAY && node->type != YB_NODE_OBJECT))
         return NULL;
     struct yb_node *c = node->child;
-    while (c && index--)
+    size_t at = 0;
+    if (node->cursor && node->cursor_index <= index) {
+        c = node->cursor;
+        at = node->cursor_index;
+    }
+    while (c && at < index) {
         c = c->next;
+        at++;
+    }
+    if (c) {
+        /* the tree belongs to one transaction on one thread: a cache, not shared state */
+        struct yb_node *mut = (struct yb_node *)node;
+        mut->cursor = c;
+        mut->cursor_index = index;
+    }
     return c;
 }
 
@@ -93,6 +106,7 @@ int yb_node_put(struct yb_pool *pool, struct yb_node *object, const char *key,
             *link = child;
             if (object->last == old)
                 object->last = child;
+            object->cursor = NULL;
             return 0;
         }
     }
@@ -123,6 +137,7 @@ struct yb_node *yb_node_remove(struct yb_node *object, const char *key)
             if (object->last == c)
                 object->last = prev;
             object->count--;
+            object->cursor = NULL;
             c->next = NULL;
             c->parent = NULL;
             return c;

@@ -25,6 +25,10 @@ struct yb_node {
     struct yb_node *child; /* first member or item */
     struct yb_node *last;  /* last member or item */
     size_t count;          /* number of members or items */
+    /* where the last yb_node_at stopped, so a walk by index is linear, not
+     * quadratic; reset by anything that removes or replaces a member */
+    struct yb_node *cursor;
+    size_t cursor_index;
 };
 
 struct yb_node *yb_node_new(struct yb_pool *pool, enum yb_node_type type);

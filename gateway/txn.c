@@ -285,7 +285,7 @@ void yb_txn_abort(struct yb_txn *txn)
 
 /* ---- code kinds (the schema's callback) ---- */
 
-static int kind_policy(const struct yb_txn *txn, const char *kind)
+int yb_txn_kind_policy(const struct yb_txn *txn, const char *kind)
 {
     return yb_settings_kind_policy(txn->snap->settings, kind);
 }
@@ -337,7 +337,7 @@ void yb_txn_check_kinds(void *arg, const char *kinds, const char *path,
         int policy = YB_POLICY_OFF;
         char names[256] = "";
         for (int i = 0; i < n; i++) {
-            int kp = kind_policy(txn, candidates[i]->name);
+            int kp = yb_txn_kind_policy(txn, candidates[i]->name);
             if (kp < policy)
                 policy = kp;
             strncat(names, i ? (i == n - 1 ? " or " : ", ") : "", sizeof(names) - strlen(names) - 1);
@@ -349,7 +349,7 @@ void yb_txn_check_kinds(void *arg, const char *kinds, const char *path,
                         path, "kind", value->text, "codeset", "is not a %s code", names);
         return;
     }
-    int policy = kind_policy(txn, chosen->name);
+    int policy = yb_txn_kind_policy(txn, chosen->name);
     if (policy == YB_POLICY_OFF)
         return;
     struct yb_code_verdict verdict;

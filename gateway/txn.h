@@ -81,6 +81,8 @@ void yb_txn_fail(struct yb_txn *txn, int http_status, int outcome, const char *p
     __attribute__((format(printf, 7, 8)));
 
 /* The schema callback that checks a field's code kinds via the plugins. */
+/* The configured policy (enum yb_policy) of code kind KIND. */
+int yb_txn_kind_policy(const struct yb_txn *txn, const char *kind);
 void yb_txn_check_kinds(void *txn, const char *kinds, const char *path,
                         const struct yb_node *value);
 

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define YB_PLUGIN_ABI_MAJOR 1
-#define YB_PLUGIN_ABI_MINOR 0
+#define YB_PLUGIN_ABI_MINOR 1
 #define YB_PLUGIN_ABI ((YB_PLUGIN_ABI_MAJOR << 16) | YB_PLUGIN_ABI_MINOR)
 #define YB_ABI_MAJOR(abi) ((uint32_t)(abi) >> 16)
 
@@ -70,6 +70,9 @@ enum yb_hook_result {
 };
 
 enum yb_log_level { YB_LOG_ERROR = 0, YB_LOG_WARN = 1, YB_LOG_INFO = 2, YB_LOG_DEBUG = 3 };
+
+/* What the configuration says a failed check does (codes { KIND policy; }). */
+enum yb_policy { YB_POLICY_REJECT = 0, YB_POLICY_WARN = 1, YB_POLICY_OFF = 2 };
 
 /* Severity of a diagnostic. Any YB_DIAG_ERROR rejects the message; warnings
  * travel back to the HIS in warn_msg. */
@@ -174,7 +177,21 @@ struct yb_host {
                            const char *value, size_t len);
 
     void *host_state; /* the gateway's own; plugins do not touch it */
+
+    /* ---- since ABI 1.1 (check struct_size before calling) ---- */
+    /* Resolve RELATIVE against data_dir (an absolute path is kept) into buf. */
+    int (*data_path)(const struct yb_conf *conf, const char *relative, char *buf, size_t cap);
+    /* The code-table database (top-level directive code_tables) into buf;
+     * YB_ENOENT when none is configured. */
+    int (*code_tables)(const struct yb_conf *conf, char *buf, size_t cap);
+    /* The policy (enum yb_policy) of code kind KIND for this transaction's
+     * configuration, for plugins that check codes themselves (a diagnosis
+     * whose kind depends on a sibling field). */
+    int (*kind_policy)(const struct yb_txn *txn, const char *kind);
 };
+/* Non-zero if HOST has the member FIELD (a later minor version's). */
+#define YB_HOST_HAS(host, field)                                                                  \
+    ((host)->struct_size >= offsetof(struct yb_host, field) + sizeof((host)->field))
 
 /* ---- The plugin ---------------------------------------------------------- */
 struct yb_plugin {
