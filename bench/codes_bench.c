@@ -1,0 +1,366 @@
+/*
+ * codes_bench.c - how the code tables scale: import rate, load time, memory
+ * and lookup cost for large drug and consumable tables.
+ *
+ * Generates N SYNTHETIC drug-shaped codes (X + a real ATC level-4 class +
+ * name, dosage form, specification and enterprise parts, 23 characters)
+ * and N SYNTHETIC consumable-shaped codes (C + 26 digits) as CSV files in
+ * rows in scrambled order (official tables need not be sorted), imports
+ * them with yb_cs_import_file into a temporary database, loads each back
+ * with yb_cs_db_load and times yb_cs_table_find over random hits and
+ * misses. None of the generated codes is a real product: every name says
+ * "synthetic".
+ *
+ * The rules and columns are codesets/drug and codesets/consumable (under
+ * $top_srcdir, else the current directory) when they exist; otherwise the
+ * bench writes equivalent ones of its own.
+ *
+ *   make bench/codes_bench && bench/codes_bench [--rows N] [--keep DIR]
+ *
+ * Not part of make check: a million rows take a few seconds and some
+ * hundred megabytes.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codeset.h"
+
+#define KEY_WIDTH 32
+#define LOOKUPS 10000000u
+#define KEY_SAMPLE 1000000u
+
+static const char *const atc_classes[] = {"A01AB", "A02BC", "B01AC", "C07AB", "C09AA",
+                                          "J01CA", "J01DD", "N02BE", "R05CB", "A10BA"};
+
+static const char fallback_drug_rules[] = "standard \"药品分类与代码 (bench)\"\n"
+                                          "kind drug \"药品\"\n"
+                                          "form western \"西药\" verified\n"
+                                          "seg prefix X \"西药\"\n"
+                                          "seg atc4 [A-Z]\\d{2}[A-Z]{2} \"ATC level-4 class\"\n"
+                                          "seg name [A-Z]\\d{3} \"name\"\n"
+                                          "seg dosage [A-Z0-9]{4} \"dosage form\"\n"
+                                          "seg spec \\d{4} \"specification\"\n"
+                                          "seg firm \\d{5} \"enterprise\"\n";
+static const char fallback_consumable_rules[] = "standard \"医用耗材分类与代码 (bench)\"\n"
+                                                "kind consumable \"医用耗材\"\n"
+                                                "form current \"医用耗材\" verified\n"
+                                                "seg prefix C \"医用耗材\"\n"
+                                                "seg rest \\d{26} \"26 digits\"\n";
+static const char fallback_columns[] = "field\theaders\n"
+                                       "code\t药品代码|耗材代码|code\n"
+                                       "name\t注册名称|医保通用名|name\n"
+                                       "begin_date\t开始日期|begin_date\n"
+                                       "end_date\t结束日期|end_date\n";
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* The SYNTHETIC code number P of a standard. */
+static void drug_code(char *buf, size_t cap, unsigned long p)
+{
+    snprintf(buf, cap, "X%s%c%03luT%03lu%04lu%05lu", atc_classes[p % 10],
+             (char)('A' + (p / 10) % 26), (p / 260) % 1000, p % 997, (p / 100000) % 10000,
+             p % 100000);
+}
+
+static void consumable_code(char *buf, size_t cap, unsigned long p)
+{
+    snprintf(buf, cap, "C%02lu%02lu%02lu%03lu%017lu", 1 + p % 20, 1 + (p / 20) % 15,
+             1 + (p / 300) % 10, (p / 7) % 1000, p);
+}
+
+typedef void (*code_fn)(char *buf, size_t cap, unsigned long p);
+
+static unsigned long gcd(unsigned long a, unsigned long b)
+{
+    while (b) {
+        unsigned long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Write N rows in scrambled order: row i holds code number (i * k) mod n. */
+static int write_csv(const char *path, const char *header, const char *label, code_fn code,
+                     unsigned long n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    unsigned long k = 1000003;
+    while (gcd(k, n) != 1)
+        k += 2;
+    fprintf(f, "%s\n", header);
+    char buf[64];
+    for (unsigned long i = 0; i < n; i++) {
+        unsigned long p = (unsigned long)(((unsigned long long)i * k) % n);
+        code(buf, sizeof(buf), p);
+        fprintf(f, "%s,synthetic %s %07lu,2020-01-01,\n", buf, label, p);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+struct result {
+    const char *standard;
+    unsigned long rows;
+    double import_s, import_cpu, load_s, load_cpu;
+    size_t table_bytes;
+    long rss_before, rss_after;
+    double hit_ns, miss_ns;
+    long long db_bytes;
+};
+
+static int bench_standard(const char *dir, const char *src, const char *standard,
+                          const char *header, const char *label, const char *fallback_rules,
+                          code_fn code, unsigned long n, struct result *out)
+{
+    char csv[4096], db[4096], rules_path[4096], columns[4096], data_dir[4096], err[1024];
+    snprintf(csv, sizeof(csv), "%s/%s.csv", dir, standard);
+    snprintf(db, sizeof(db), "%s/codes.db", dir);
+    snprintf(data_dir, sizeof(data_dir), "%s/codesets", src);
+    snprintf(rules_path, sizeof(rules_path), "%s/codesets/%s/rules.conf", src, standard);
+    snprintf(columns, sizeof(columns), "%s/codesets/%s/columns.tsv", src, standard);
+    if (access(rules_path, R_OK) != 0 || access(columns, R_OK) != 0) {
+        snprintf(rules_path, sizeof(rules_path), "%s/%s.rules", dir, standard);
+        snprintf(columns, sizeof(columns), "%s/%s.columns.tsv", dir, standard);
+        snprintf(data_dir, sizeof(data_dir), "%s", dir);
+        if (write_text(rules_path, fallback_rules) || write_text(columns, fallback_columns))
+            return -1;
+    }
+    printf("%s: rules %s\n", standard, rules_path);
+    if (write_csv(csv, header, label, code, n)) {
+        fprintf(stderr, "cannot write %s: %s\n", csv, strerror(errno));
+        return -1;
+    }
+    struct yb_cs_rules *rules = yb_cs_rules_load(rules_path, data_dir, err, sizeof(err));
+    if (!rules) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    char version[32];
+    snprintf(version, sizeof(version), "bench-%ld", (long)time(NULL));
+    struct yb_cs_import imp = {.db_path = db,
+                               .standard = standard,
+                               .rules = rules,
+                               .columns_path = columns,
+                               .file = csv,
+                               .version = version,
+                               .activate = 1};
+    struct yb_cs_import_result res;
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    int rc = yb_cs_import_file(&imp, &res, err, sizeof(err));
+    out->import_s = now_seconds() - t0;
+    out->import_cpu = cpu_seconds() - c0;
+    yb_cs_rules_free(rules);
+    if (rc) {
+        fprintf(stderr, "import %s: %s\n", standard, err);
+        return -1;
+    }
+    if (res.rejected)
+        fprintf(stderr, "%s: %llu rows rejected, see %s\n", standard,
+                (unsigned long long)res.rejected, res.rejects_path);
+    struct stat st;
+    out->db_bytes = stat(db, &st) == 0 ? (long long)st.st_size : -1;
+
+    struct yb_cs_table *t = NULL;
+    struct yb_cs_version info;
+    malloc_trim(0);
+    out->rss_before = rss_kib();
+    t0 = now_seconds();
+    c0 = cpu_seconds();
+    rc = yb_cs_db_load(db, standard, NULL, &t, &info, err, sizeof(err));
+    out->load_s = now_seconds() - t0;
+    out->load_cpu = cpu_seconds() - c0;
+    out->rss_after = rss_kib();
+    if (rc) {
+        fprintf(stderr, "load %s: %s\n", standard, err);
+        return -1;
+    }
+    out->standard = standard;
+    out->rows = yb_cs_table_count(t);
+    out->table_bytes = yb_cs_table_memory(t);
+
+    /* Keys in random order, laid out flat so that reading them is cheap
+     * and the time is the table's. */
+    size_t sample = n < KEY_SAMPLE ? n : KEY_SAMPLE;
+    char *hits = malloc(sample * KEY_WIDTH), *misses = malloc(sample * KEY_WIDTH);
+    unsigned char *lens = malloc(sample * 2);
+    if (!hits || !misses || !lens) {
+        yb_cs_table_free(t);
+        free(hits);
+        free(misses);
+        free(lens);
+        return -1;
+    }
+    unsigned long long x = 88172645463325252ULL;
+    for (size_t i = 0; i < sample; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        code(hits + i * KEY_WIDTH, KEY_WIDTH, (unsigned long)(x % n));
+        code(misses + i * KEY_WIDTH, KEY_WIDTH, n + (unsigned long)(x % n));
+        lens[2 * i] = (unsigned char)strlen(hits + i * KEY_WIDTH);
+        lens[2 * i + 1] = (unsigned char)strlen(misses + i * KEY_WIDTH);
+    }
+    size_t found = 0;
+    unsigned half = LOOKUPS / 2;
+    t0 = now_seconds();
+    for (unsigned i = 0; i < half; i++) {
+        size_t k = i % sample;
+        found += yb_cs_table_find(t, hits + k * KEY_WIDTH, lens[2 * k]) != NULL;
+    }
+    out->hit_ns = (now_seconds() - t0) * 1e9 / half;
+    t0 = now_seconds();
+    for (unsigned i = 0; i < half; i++) {
+        size_t k = i % sample;
+        found += yb_cs_table_find(t, misses + k * KEY_WIDTH, lens[2 * k + 1]) != NULL;
+    }
+    out->miss_ns = (now_seconds() - t0) * 1e9 / half;
+    if (found != half)
+        fprintf(stderr, "%s: %zu of %u lookups found, expected %u\n", standard, found, LOOKUPS,
+                half);
+    free(hits);
+    free(misses);
+    free(lens);
+    yb_cs_table_free(t);
+    return found == half ? 0 : -1;
+}
+
+/* The machine's cost of one random memory access (a pointer chase over
+ * 128 MiB, one random cycle), the unit a lookup on a large table pays. */
+static double memory_latency_ns(void)
+{
+    size_t n = (128u << 20) / sizeof(size_t);
+    size_t *next = malloc(n * sizeof(size_t));
+    if (!next)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        next[i] = i;
+    unsigned long long x = 0x2545f4914f6cdd1dULL;
+    for (size_t i = n - 1; i > 0; i--) { /* Sattolo: a single cycle */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t j = (size_t)(x % i), t = next[i];
+        next[i] = next[j];
+        next[j] = t;
+    }
+    size_t p = 0, steps = 2000000;
+    double t0 = now_seconds();
+    for (size_t i = 0; i < steps; i++)
+        p = next[p];
+    double ns = (now_seconds() - t0) * 1e9 / (double)steps;
+    free(next);
+    return p == n ? -1 : ns; /* p is used, so the chase is not optimised out */
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long rows = 1000000;
+    const char *keep = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
+            char *end;
+            rows = strtoul(argv[++i], &end, 10);
+            if (*end || rows == 0 || rows > 50000000) {
+                fprintf(stderr, "--rows takes 1 to 50000000\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc) {
+            keep = argv[++i];
+        } else {
+            fprintf(stderr, "usage: %s [--rows N] [--keep DIR]\n", argv[0]);
+            return 2;
+        }
+    }
+    char dir[4096];
+    if (keep) {
+        if (mkdir(keep, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "cannot create %s: %s\n", keep, strerror(errno));
+            return 1;
+        }
+        snprintf(dir, sizeof(dir), "%s", keep);
+        char db[4200];
+        snprintf(db, sizeof(db), "%s/codes.db", dir);
+        remove(db); /* a fresh database each run */
+    } else {
+        snprintf(dir, sizeof(dir), "/tmp/ybgw-codes-bench-XXXXXX");
+        if (!mkdtemp(dir)) {
+            fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
+            return 1;
+        }
+    }
+    /* Large blocks always from mmap and back to the system when freed, so
+     * the resident size measured around a load is the table's, not memory
+     * the import left in the heap. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    const char *src = getenv("top_srcdir") ? getenv("top_srcdir") : ".";
+    struct result r[2];
+    memset(r, 0, sizeof(r));
+    int rc = bench_standard(dir, src, "drug", "药品代码,注册名称,开始日期,结束日期", "drug",
+                            fallback_drug_rules, drug_code, rows, &r[0]);
+    if (rc == 0)
+        rc = bench_standard(dir, src, "consumable", "耗材代码,医保通用名,开始日期,结束日期",
+                            "consumable", fallback_consumable_rules, consumable_code, rows, &r[1]);
+    if (rc == 0) {
+        printf("\n%-10s %8s %14s %8s %12s %9s %6s %8s %6s %7s\n", "standard", "rows",
+               "import s (cpu)", "rows/s", "load s (cpu)", "table MiB", "B/row", "RSS +MiB",
+               "hit ns", "miss ns");
+        for (int i = 0; i < 2; i++)
+            printf("%-10s %8lu %6.2f (%5.2f) %8.0f %5.2f (%4.2f) %9.1f %6.1f %8.1f %6.0f %7.0f\n",
+                   r[i].standard, r[i].rows, r[i].import_s, r[i].import_cpu,
+                   (double)r[i].rows / r[i].import_s, r[i].load_s, r[i].load_cpu,
+                   (double)r[i].table_bytes / 1048576.0,
+                   (double)r[i].table_bytes / (double)r[i].rows,
+                   (double)(r[i].rss_after - r[i].rss_before) / 1024.0, r[i].hit_ns, r[i].miss_ns);
+        printf("one random memory access on this machine (for scale): %.0f ns\n",
+               memory_latency_ns());
+        printf("database %s/codes.db: %.1f MiB for both tables\n", dir,
+               (double)r[1].db_bytes / 1048576.0);
+    }
+    if (!keep)
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,153 @@
+/*
+ * cstest.h - what the codeset plugin tests share: a code-table database built
+ * through the real importer from rows written in the test (synthetic rows
+ * are marked as such by the tests), and plugins loaded through the real
+ * plugin host from a small configuration, as the gateway loads them.
+ */
+#ifndef YB_CSTEST_H
+#define YB_CSTEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codeset.h"
+#include "plugin_host.h"
+#include "settings.h"
+#include "testutil.h"
+
+/* Import CSV (header line included) as STANDARD into the database DB (a path
+ * the test chose, e.g. from cstest_tmpname), with the shipped rules and
+ * columns of the standard. Returns the number of rejected rows, or -1. */
+static inline long cstest_import(const char *db, const char *standard, const char *csv, int sample)
+{
+    char file[] = "/tmp/ybgw-cstest-XXXXXX";
+    int fd = mkstemp(file);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "w");
+    fputs(csv, f);
+    fclose(f);
+    char rules_path[4096], columns[4096], err[1024];
+    snprintf(rules_path, sizeof(rules_path), "%s/codesets/%s/rules.conf",
+             getenv("top_srcdir") ? getenv("top_srcdir") : ".", standard);
+    snprintf(columns, sizeof(columns), "%s/codesets/%s/columns.tsv",
+             getenv("top_srcdir") ? getenv("top_srcdir") : ".", standard);
+    struct yb_cs_rules *rules = yb_cs_rules_load(rules_path, yb_test_srcpath("codesets"), err,
+                                                 sizeof(err));
+    if (!rules) {
+        fprintf(stderr, "%s\n", err);
+        unlink(file);
+        return -1;
+    }
+    char rejects[4200];
+    snprintf(rejects, sizeof(rejects), "%s.rejects", file);
+    struct yb_cs_import imp = {.db_path = db,
+                               .standard = standard,
+                               .rules = rules,
+                               .columns_path = columns,
+                               .file = file,
+                               .version = NULL,
+                               .rejects_path = rejects,
+                               .sample = sample,
+                               .activate = 1};
+    struct yb_cs_import_result res;
+    int rc = yb_cs_import_file(&imp, &res, err, sizeof(err));
+    yb_cs_rules_free(rules);
+    unlink(file);
+    unlink(rejects);
+    if (rc) {
+        fprintf(stderr, "import: %s\n", err);
+        return -1;
+    }
+    return (long)res.rejected;
+}
+
+/* A fresh temporary file name (the file is created empty, then removed, so
+ * SQLite creates it). The caller unlinks it at the end. */
+static inline void cstest_tmpname(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/tmp/ybgw-cstest-db-XXXXXX");
+    int fd = mkstemp(buf);
+    if (fd >= 0) {
+        close(fd);
+        unlink(buf);
+    }
+}
+
+/* Plugins may keep pointers into their settings (a kind's name, a section),
+ * so settings live as long as the test program; freed at exit, before the
+ * leak check. */
+static struct yb_settings *cstest_settings[64];
+static size_t cstest_n_settings;
+
+static inline void cstest_free_settings(void)
+{
+    for (size_t i = 0; i < cstest_n_settings; i++)
+        yb_settings_free(cstest_settings[i]);
+    cstest_n_settings = 0;
+}
+
+static inline void cstest_keep_settings(struct yb_settings *s)
+{
+    if (cstest_n_settings == 0)
+        atexit(cstest_free_settings);
+    if (cstest_n_settings == sizeof(cstest_settings) / sizeof(cstest_settings[0])) {
+        yb_settings_free(s); /* a test loading this often keeps its sets short-lived */
+        return;
+    }
+    cstest_settings[cstest_n_settings++] = s;
+}
+
+/* Load the plugins of SECTIONS (e.g. "plugin admdvs { table admdvs/admdvs.tsv; }
+ * plugin drug { }"), with CODE_TABLES as the code-table database (NULL:
+ * none), from the build tree. NULL on failure (printed). */
+static inline struct yb_plugin_set *cstest_load(const char *sections, const char *code_tables)
+{
+    char path[] = "/tmp/ybgw-cstest-conf-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "upstream u { endpoint http://127.0.0.1:1/; }\ndata_dir %s;\nplugin_dir %s;\n",
+            yb_test_srcpath("codesets"), yb_test_buildpath("plugins/.libs"));
+    if (code_tables)
+        fprintf(f, "code_tables %s;\n", code_tables);
+    fprintf(f, "%s\n", sections);
+    fclose(f);
+    char err[1024];
+    struct yb_settings *s = yb_settings_load(path, err, sizeof(err));
+    unlink(path);
+    if (!s) {
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
+    struct yb_plugin_set *p = yb_plugins_load(s, err, sizeof(err));
+    if (!p)
+        fprintf(stderr, "%s\n", err);
+    cstest_keep_settings(s);
+    return p;
+}
+
+/* Validate CODE with KIND; returns the status, *v holds the verdict. */
+static inline int cstest_check(const struct yb_code_kind *kind, const char *code,
+                               struct yb_code_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    if (!kind || kind->validate(kind->state, code, strlen(code), v) != 0)
+        return -1;
+    return v->status;
+}
+
+/* The explanation of CODE by KIND, in a static buffer. */
+static inline const char *cstest_explain(const struct yb_code_kind *kind, const char *code)
+{
+    static char buf[4096];
+    buf[0] = '\0';
+    if (kind && kind->explain)
+        kind->explain(kind->state, code, strlen(code), buf, sizeof(buf));
+    return buf;
+}
+
+#endif
