@@ -51,6 +51,17 @@ static int all_digits(const char *s, size_t len)
     return 1;
 }
 
+/* The value of the 6 digits at S. S need not be NUL-terminated: codes reach
+ * validate() and explain() as (pointer, length), often as a segment inside
+ * a longer code such as H45019900055, so strtoul() would read too far. */
+static unsigned code_value(const char *s)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 6; i++)
+        v = v * 10 + (unsigned)(s[i] - '0');
+    return v;
+}
+
 static int region_cmp(const void *a, const void *b)
 {
     unsigned x = ((const struct region *)a)->code, y = ((const struct region *)b)->code;
@@ -157,7 +168,7 @@ static int region_row(struct admdvs_state *st, const char *path, const char *cod
     char *copy = strdup(name);
     if (!copy)
         return -1;
-    st->regions[st->n_regions].code = (unsigned)strtoul(code, NULL, 10);
+    st->regions[st->n_regions].code = code_value(code);
     st->regions[st->n_regions].name = copy;
     st->n_regions++;
     return 0;
@@ -211,7 +222,7 @@ static int validate(void *state, const char *code, size_t len, struct yb_code_ve
         return 0;
     }
     if (st->have_table && st->membership != 2) {
-        unsigned c = (unsigned)strtoul(code, NULL, 10); /* 6 digits checked above */
+        unsigned c = code_value(code); /* 6 digits checked above */
         if (!find_region(st, c)) {
             set_verdict(v, st->membership == 0 ? YB_CODE_INVALID : YB_CODE_WARN, "table",
                         "region code is not in the loaded region table (%s, %s)",
@@ -235,7 +246,7 @@ static int explain(void *state, const char *code, size_t len, char *buf, size_t 
         return snprintf(buf, cap, "not a 6-digit region code\n");
     int p = (code[0] - '0') * 10 + (code[1] - '0');
     const struct region *r =
-        st->have_table ? find_region(st, (unsigned)strtoul(code, NULL, 10)) : NULL;
+        st->have_table ? find_region(st, code_value(code)) : NULL;
     return snprintf(buf, cap,
                     "%.2s: province %s\n%.2s: prefecture\n%.2s: county\nlevel: %s\nname: %s\n",
                     code, st->province_names[p][0] ? st->province_names[p] : "(unknown)",
