@@ -440,7 +440,7 @@ static int register_kinds(struct yb_cs_plugin *p)
 int yb_cs_plugin_init(const struct yb_cs_desc *desc, const struct yb_host *host,
                       const struct yb_conf *conf, void **state)
 {
-    if (YB_ABI_MAJOR(host->abi) != YB_PLUGIN_ABI_MAJOR || !YB_HOST_HAS(host, code_tables)) {
+    if (YB_ABI_MAJOR(host->abi) != YB_PLUGIN_ABI_MAJOR || !YB_HOST_HAS(host, kind_policy)) {
         host->log(host, YB_LOG_ERROR, "the gateway's host ABI is older than this plugin needs");
         return YB_EABI;
     }

@@ -336,6 +336,10 @@ static void run_code(struct run *x, const struct setl_rule *r)
     const struct yb_code_kind *kind = x->h->find_kind(x->h, r->kind);
     if (!kind)
         return; /* no loaded plugin owns the kind: unchecked, like unknown_kind off */
+    /* the codes { } policy of the kind applies here as on a schema field */
+    int policy = x->h->kind_policy(x->txn, r->kind);
+    if (policy == YB_POLICY_OFF)
+        return;
     char source[80];
     snprintf(source, sizeof(source), "codeset.%s", r->kind);
     for (size_t i = 0; i < count; i++) {
@@ -357,7 +361,8 @@ static void run_code(struct run *x, const struct setl_rule *r)
         }
         if (v.status == YB_CODE_VALID)
             continue;
-        int severity = v.status == YB_CODE_WARN ? YB_DIAG_WARN : r->severity;
+        int severity =
+            v.status == YB_CODE_WARN || policy == YB_POLICY_WARN ? YB_DIAG_WARN : r->severity;
         finding(x, severity, path, v.segment[0] ? v.segment : "kind", code, source, "%s",
                 v.reason[0] ? v.reason : "is not valid");
     }

@@ -18,6 +18,7 @@
 
 #include "codec_json.h"
 #include "plugin_host.h"
+#include "server.h"
 #include "settings.h"
 #include "testutil.h"
 #include "txn.h"
@@ -25,6 +26,8 @@
 static struct yb_settings *settings; /* the plugins point into it: kept until the set goes */
 static struct yb_plugin_set *set;
 static struct yb_txn txn;
+
+static const char *top_level = ""; /* more top-level directives (codes { }) */
 
 /* Load the stub icd10yb kind and setl_list (with EXTRA in its section). */
 static struct yb_plugin_set *load(const char *extra)
@@ -35,7 +38,7 @@ static struct yb_plugin_set *load(const char *extra)
     FILE *f = fdopen(fd, "w");
     fprintf(f, "upstream u { endpoint http://127.0.0.1:1/; }\ndata_dir %s;\n",
             yb_test_srcpath("codesets"));
-    fprintf(f, "plugin_dir %s;\n", yb_test_buildpath("plugins/.libs"));
+    fprintf(f, "plugin_dir %s;\n%s\n", yb_test_buildpath("plugins/.libs"), top_level);
     fprintf(f, "plugin icd10stub { module %s; kind icd10yb; }\n",
             yb_test_buildpath("tests/plugins/host/.libs/good.so"));
     fprintf(f, "plugin setl_list { %s }\n", extra);
@@ -116,6 +119,10 @@ static int run(const struct msg *m)
         fprintf(stderr, "test message does not parse: %s\n%s\n", err, json);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     txn.infno = m->infno ? m->infno : "4101";
+    static struct yb_snapshot snap; /* the configuration the hooks see (codes { } policy) */
+    snap.settings = settings;
+    snap.plugins = set;
+    txn.snap = &snap;
     return yb_plugins_on_request(set, &txn);
 }
 
@@ -262,6 +269,26 @@ static void test_western_code_asks_icd10yb(void)
     CU_ASSERT_STRING_EQUAL(e->source, "codeset.icd10yb");
     CU_ASSERT_STRING_EQUAL(e->value, "BAD");
     CU_ASSERT_STRING_EQUAL(e->message, "test kind refuses BAD");
+}
+
+/* The codes { } policy of icd10yb applies to the lists this plugin checks. */
+static void test_code_policy_of_the_kind_applies(void)
+{
+    struct msg m = {.diseinfo =
+                        "{\"diag_type\":\"1\",\"diag_code\":\"J18.900\",\"maindiag_flag\":\"1\"},"
+                        "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"}"};
+    top_level = "codes { icd10yb warn; }";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
+    CU_ASSERT_EQUAL(run(&m), YB_PASS);
+    const struct yb_diag_entry *e = find("diseinfo[1].diag_code", "whole");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL(e->severity, YB_DIAG_WARN);
+    top_level = "codes { icd10yb off; }";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
+    CU_ASSERT_EQUAL(run(&m), YB_PASS);
+    CU_ASSERT_EQUAL(count_findings(), 0);
+    top_level = "";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
 static void test_visit_transactions_get_only_the_code_rule(void)
@@ -502,6 +529,7 @@ int main(void)
         YB_TEST(test_tcm_principals_do_not_count),
         YB_TEST(test_no_diseinfo_no_principal_rule),
         YB_TEST(test_western_code_asks_icd10yb),
+        YB_TEST(test_code_policy_of_the_kind_applies),
         YB_TEST(test_visit_transactions_get_only_the_code_rule),
         YB_TEST(test_negative_amounts),
         YB_TEST(test_amount_text),
