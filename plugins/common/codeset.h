@@ -157,6 +157,13 @@ size_t yb_cs_key(const struct yb_cs_rules *rules, const struct yb_cs_shape *shap
 const char *yb_cs_classify(const struct yb_cs_rules *rules, const char *code, size_t len,
                            struct yb_code_verdict *v);
 
+/* Split LINE in place into blank-separated tokens, the way rules files are
+ * read (and other line-oriented data files of the plugins): "..." groups
+ * blanks and takes \" and \\ escapes, # outside quotes starts a comment.
+ * Returns the count, -1 for a quote not closed (or a word glued to its end),
+ * -2 for more than MAX tokens. */
+int yb_cs_tokenize(char *line, char **tok, int max);
+
 /* ---- Tables -------------------------------------------------------------- */
 
 /* Dates are yyyymmdd as integers; 0 = open (no begin or no end). */

@@ -42,10 +42,7 @@ static int fail(struct parser *ps, const char *fmt, ...)
     return YB_EINVAL;
 }
 
-/* Split LINE in place into blank-separated tokens; "..." groups blanks and
- * takes \" and \\ escapes; # outside quotes starts a comment. Returns the
- * count, or -1 for an unterminated quote. */
-static int tokenize(char *line, char **tok, int max)
+int yb_cs_tokenize(char *line, char **tok, int max)
 {
     int n = 0;
     char *p = line;
@@ -68,6 +65,10 @@ static int tokenize(char *line, char **tok, int max)
                 return -1;
             p++;
             *out = '\0';
+            if (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+                return -1; /* "text"more: a quote must end a token */
+            if (*p)
+                p++;
         } else {
             tok[n++] = p;
             while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -548,9 +549,9 @@ struct yb_cs_rules *yb_cs_rules_load(const char *path, const char *data_dir, cha
             goto out;
         }
         char *tok[MAX_TOKENS];
-        int n = tokenize(line, tok, MAX_TOKENS);
+        int n = yb_cs_tokenize(line, tok, MAX_TOKENS);
         if (n == -1) {
-            rc = fail(&ps, "a quoted text is not closed");
+            rc = fail(&ps, "a quoted text is not closed, or a word follows it without a blank");
             goto out;
         }
         if (n < 0) {

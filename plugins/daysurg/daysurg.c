@@ -16,29 +16,4 @@
 #include "codeset.h"
 #include "icd_refs.h"
 
-static int check_refs(const struct yb_cs_plugin *p, const char *segment, size_t len,
-                      const char *code, size_t code_len, struct yb_code_verdict *v)
-{
-    (void)segment;
-    (void)len;
-    return icd_refs_check(p, "daysurg", "日间手术病种", code, code_len, v);
-}
-
-static int explain_refs(const struct yb_cs_plugin *p, const char *kind, const char *code,
-                        size_t len, const struct yb_cs_entry *entry, char *buf, size_t cap)
-{
-    (void)kind;
-    (void)code;
-    (void)len;
-    return icd_refs_explain(p, entry, buf, cap);
-}
-
-static const struct yb_cs_check daysurg_checks[] = {{"refs", check_refs}, {NULL, NULL}};
-
-static const struct yb_cs_desc daysurg_desc = {
-    .standard = "daysurg",
-    .checks = daysurg_checks,
-    .explain_more = explain_refs,
-};
-
-YB_CS_PLUGIN(daysurg, daysurg_desc, "1.0.0")
+ICD_LIST_PLUGIN(daysurg, "日间手术病种")

@@ -15,29 +15,4 @@
 #include "codeset.h"
 #include "icd_refs.h"
 
-static int check_refs(const struct yb_cs_plugin *p, const char *segment, size_t len,
-                      const char *code, size_t code_len, struct yb_code_verdict *v)
-{
-    (void)segment;
-    (void)len;
-    return icd_refs_check(p, "drg_dise", "按病种结算病种", code, code_len, v);
-}
-
-static int explain_refs(const struct yb_cs_plugin *p, const char *kind, const char *code,
-                        size_t len, const struct yb_cs_entry *entry, char *buf, size_t cap)
-{
-    (void)kind;
-    (void)code;
-    (void)len;
-    return icd_refs_explain(p, entry, buf, cap);
-}
-
-static const struct yb_cs_check drg_dise_checks[] = {{"refs", check_refs}, {NULL, NULL}};
-
-static const struct yb_cs_desc drg_dise_desc = {
-    .standard = "drg_dise",
-    .checks = drg_dise_checks,
-    .explain_more = explain_refs,
-};
-
-YB_CS_PLUGIN(drg_dise, drg_dise_desc, "1.0.0")
+ICD_LIST_PLUGIN(drg_dise, "按病种结算病种")

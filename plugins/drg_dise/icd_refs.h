@@ -162,4 +162,31 @@ static inline int icd_refs_explain(const struct yb_cs_plugin *p, const struct yb
     return (int)c.used;
 }
 
+/* The whole plugin of a disease list whose entries refer to ICD codes:
+ * the "refs" check, the references in explain, and the entry point.
+ * LIST_NAME is the plugin, folder and kind name; LABEL its Chinese name. */
+#define ICD_LIST_PLUGIN(list_name, label)                                                          \
+    static int check_refs(const struct yb_cs_plugin *p, const char *segment, size_t len,           \
+                          const char *code, size_t code_len, struct yb_code_verdict *v)            \
+    {                                                                                              \
+        (void)segment;                                                                             \
+        (void)len;                                                                                 \
+        return icd_refs_check(p, #list_name, label, code, code_len, v);                            \
+    }                                                                                              \
+    static int explain_refs(const struct yb_cs_plugin *p, const char *kind, const char *code,      \
+                            size_t len, const struct yb_cs_entry *entry, char *buf, size_t cap)    \
+    {                                                                                              \
+        (void)kind;                                                                                \
+        (void)code;                                                                                \
+        (void)len;                                                                                 \
+        return icd_refs_explain(p, entry, buf, cap);                                               \
+    }                                                                                              \
+    static const struct yb_cs_check list_checks[] = {{"refs", check_refs}, {NULL, NULL}};          \
+    static const struct yb_cs_desc list_desc = {                                                   \
+        .standard = #list_name,                                                                    \
+        .checks = list_checks,                                                                     \
+        .explain_more = explain_refs,                                                              \
+    };                                                                                             \
+    YB_CS_PLUGIN(list_name, list_desc, "1.0.0")
+
 #endif

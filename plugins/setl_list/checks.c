@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "codeset.h"
 
 #define CHECKS_MAX_BYTES (1 << 20)
 #define MAX_TOKENS 48
@@ -82,45 +83,6 @@ static int load_error(struct loader *ld, const char *fmt, ...)
     va_end(ap);
     ld->host->log(ld->host, YB_LOG_ERROR, "%s:%d: %s", ld->path, ld->line, msg);
     return YB_EINVAL;
-}
-
-/* Split LINE in place into blank-separated tokens; "..." may hold blanks,
- * \" and \\. A # outside quotes ends the line. Returns the count, or -1. */
-static int tokenize(char *line, char **tok, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-            p++;
-        if (!*p || *p == '#')
-            return n;
-        if (n == max)
-            return -1;
-        if (*p == '"') {
-            char *w = ++p;
-            tok[n++] = w;
-            while (*p && *p != '"') {
-                if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-                    p++;
-                *w++ = *p++;
-            }
-            if (*p != '"')
-                return -1;
-            p++;
-            *w = '\0';
-            if (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-                return -1;
-            if (*p)
-                p++;
-        } else {
-            tok[n++] = p;
-            while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-                p++;
-            if (*p)
-                *p++ = '\0';
-        }
-    }
 }
 
 static int is_name(const char *s, size_t len)
@@ -414,7 +376,7 @@ int setl_checks_load(const struct yb_host *host, const char *path, struct setl_c
         }
         ld.line++;
         char *tok[MAX_TOKENS];
-        int n = tokenize(line, tok, MAX_TOKENS);
+        int n = yb_cs_tokenize(line, tok, MAX_TOKENS);
         if (n < 0)
             rc = load_error(&ld, "unterminated quote or more than %d tokens", MAX_TOKENS);
         else if (n > 0)
