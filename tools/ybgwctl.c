@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_code.h"
 #include "ctl_send.h"
 #include "ctl_visit.h"
 #include "settings.h"
@@ -31,6 +32,8 @@ static const struct ctl_command commands[] = {
      "post one message and print the answer with its route"},
     {"visit", ctl_visit_main, "[--url URL] [--xml] [--encoding ENC] [--quiet] [--json] SCRIPT",
      "run a scripted visit, one transaction per line"},
+    {"code", ctl_code_main, "validate|explain|import|stats|versions|activate ...",
+     "check codes as the gateway does; import and switch code tables"},
     {"help", help_main, "[COMMAND]", "show this list, or one command's options"},
     {NULL, NULL, NULL, NULL},
 };
