@@ -140,14 +140,23 @@ port_free() {
 
 # e2e_pick_ports N: set PORTS to N consecutive free loopback ports, from a
 # base derived from the test's name and pid so parallel tests rarely meet.
+# The ports lie below the kernel's range for outgoing connections
+# (ip_local_port_range, 32768 up by default): a port found free there can be
+# taken by any client's connection before the server binds it.
 e2e_pick_ports() {
-    local n=$1 base attempt i p free
-    local sum
+    local n=$1 base attempt i p free low=20000 high=32000
+    local sum range
+    range=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    range=${range%%[[:space:]]*}
+    if [ -n "$range" ] && [ "$range" -gt 12000 ] && [ "$range" -le 32768 ]; then
+        high=$((range - 100))
+        low=$((high - 12000))
+    fi
     sum=$(printf '%s' "$E2E_NAME" | cksum | cut -d' ' -f1)
-    base=$((20000 + (sum + $$ * 17) % 30000))
+    base=$((low + (sum + $$ * 17) % (high - low)))
     for attempt in $(seq 0 40); do
         p=$((base + attempt * 7))
-        [ "$p" -gt 60000 ] && p=$((p - 40000))
+        [ $((p + n)) -gt "$high" ] && p=$((p - (high - low)))
         free=1
         for i in $(seq 0 $((n - 1))); do
             if port_busy $((p + i)); then
@@ -205,6 +214,7 @@ e2e_gateway_conf() {
         -e "s|^\(\s*schemas\s\+\)conf/schemas;|\1$top_srcdir/conf/schemas;|" \
         -e "s|^\(\s*plugin_dir\s\+\)plugins/\.libs;|\1$top_builddir/plugins/.libs;|" \
         -e "s|^\(\s*data_dir\s\+\)codesets;|\1$top_srcdir/codesets;|" \
+        -e "s|^\(\s*code_tables\s\+\)codesets/codes\.db;|\1$top_builddir/codesets/codes.db;|" \
         "$top_srcdir/conf/ybgw.conf" >"$out"
 }
 

@@ -66,7 +66,9 @@ bad() { FAILED=$((FAILED + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "     $2" |
 busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=""
 for _ in $(seq 1 50); do
-    p=$((20000 + (RANDOM * 7 + $$) % 40000))
+    # below the kernel's range for outgoing connections (32768 up), so no
+    # client connection takes the port between this check and the bind
+    p=$((20000 + (RANDOM * 7 + $$) % 12000))
     if ! busy "$p"; then PORT=$p; break; fi
 done
 [ -n "$PORT" ] || { echo "no free port"; exit 1; }
