@@ -71,7 +71,8 @@ static int region_cmp(const void *a, const void *b)
 static const struct region *find_region(const struct admdvs_state *st, unsigned code)
 {
     struct region key = {code, NULL};
-    return bsearch(&key, st->regions, st->n_regions, sizeof(key), region_cmp);
+    return st->n_regions ? bsearch(&key, st->regions, st->n_regions, sizeof(key), region_cmp)
+                         : NULL;
 }
 
 /* Split a TSV line in place into at most 2 fields. Returns the field count. */
@@ -137,8 +138,8 @@ static int province_row(struct admdvs_state *st, const char *path, const char *c
                         const char *name, int lineno)
 {
     if (strlen(code) != 2 || !all_digits(code, 2)) {
-        st->host->log(st->host, YB_LOG_WARN, "%s:%d: \"%s\" is not a 2-digit prefix", path,
-                      lineno, code);
+        st->host->log(st->host, YB_LOG_WARN, "%s:%d: \"%s\" is not a 2-digit prefix", path, lineno,
+                      code);
         return -1;
     }
     int p = (code[0] - '0') * 10 + (code[1] - '0');
@@ -146,8 +147,8 @@ static int province_row(struct admdvs_state *st, const char *path, const char *c
     return 0;
 }
 
-static int region_row(struct admdvs_state *st, const char *path, const char *code,
-                      const char *name, int lineno)
+static int region_row(struct admdvs_state *st, const char *path, const char *code, const char *name,
+                      int lineno)
 {
     if (strlen(code) != 6 || !all_digits(code, 6)) {
         st->host->log(st->host, YB_LOG_WARN, "%s:%d: \"%s\" is not a 6-digit region code", path,
@@ -190,10 +191,10 @@ static const char *level_of(const char *c)
     return "county";
 }
 
-static void set_verdict(struct yb_code_verdict *v, int status, const char *segment,
-                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void set_verdict(struct yb_code_verdict *v, int status, const char *segment,
-                        const char *fmt, ...)
+static void set_verdict(struct yb_code_verdict *v, int status, const char *segment, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+static void set_verdict(struct yb_code_verdict *v, int status, const char *segment, const char *fmt,
+                        ...)
 {
     v->status = status;
     snprintf(v->segment, sizeof(v->segment), "%s", segment);
@@ -207,8 +208,8 @@ static int validate(void *state, const char *code, size_t len, struct yb_code_ve
 {
     const struct admdvs_state *st = state;
     if (len != 6) {
-        set_verdict(v, YB_CODE_INVALID, "length", "region code must be 6 digits, got %zu characters",
-                    len);
+        set_verdict(v, YB_CODE_INVALID, "length",
+                    "region code must be 6 digits, got %zu characters", len);
         return 0;
     }
     if (!all_digits(code, 6)) {
@@ -245,14 +246,14 @@ static int explain(void *state, const char *code, size_t len, char *buf, size_t 
     if (len != 6 || !all_digits(code, 6))
         return snprintf(buf, cap, "not a 6-digit region code\n");
     int p = (code[0] - '0') * 10 + (code[1] - '0');
-    const struct region *r =
-        st->have_table ? find_region(st, code_value(code)) : NULL;
+    const struct region *r = st->have_table ? find_region(st, code_value(code)) : NULL;
     return snprintf(buf, cap,
                     "%.2s: province %s\n%.2s: prefecture\n%.2s: county\nlevel: %s\nname: %s\n",
-                    code, st->province_names[p][0] ? st->province_names[p] : "(unknown)",
-                    code + 2, code + 4, level_of(code),
-                    r ? r->name : st->have_table ? "(not in the region table)"
-                                                 : "(no region table loaded)");
+                    code, st->province_names[p][0] ? st->province_names[p] : "(unknown)", code + 2,
+                    code + 4, level_of(code),
+                    r                ? r->name
+                    : st->have_table ? "(not in the region table)"
+                                     : "(no region table loaded)");
 }
 
 static void fini(void *state)
@@ -268,7 +269,8 @@ static void fini(void *state)
 
 static int init(const struct yb_host *host, const struct yb_conf *conf, void **out)
 {
-    if (host->struct_size < sizeof(struct yb_host) || YB_ABI_MAJOR(host->abi) != YB_PLUGIN_ABI_MAJOR)
+    if (host->struct_size < sizeof(struct yb_host) ||
+        YB_ABI_MAJOR(host->abi) != YB_PLUGIN_ABI_MAJOR)
         return YB_EABI;
     struct admdvs_state *st = calloc(1, sizeof(*st));
     if (!st)
@@ -312,7 +314,8 @@ static int init(const struct yb_host *host, const struct yb_conf *conf, void **o
             rc = rc ? rc : YB_EINVAL;
             goto fail;
         }
-        qsort(st->regions, st->n_regions, sizeof(*st->regions), region_cmp);
+        if (st->n_regions)
+            qsort(st->regions, st->n_regions, sizeof(*st->regions), region_cmp);
         st->have_table = 1;
         host->log(host, YB_LOG_INFO, "%zu region codes from %s", st->n_regions, path);
     }

@@ -369,7 +369,7 @@ static int load_values(struct parser *ps, struct cs_segment *seg)
     fclose(f);
     if (!rc && !header)
         rc = fail(ps, "%s: no header line", path);
-    if (!rc)
+    if (!rc && seg->n_values)
         qsort(seg->values, seg->n_values, sizeof(*seg->values), value_cmp);
     return rc;
 }

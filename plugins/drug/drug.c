@@ -90,7 +90,7 @@ static int deep_listed(const struct atc_index *ix, const char *v, size_t len)
     char key[6];
     memcpy(key, v, len);
     key[len] = '\0';
-    return bsearch(key, ix->deep, ix->n_deep, sizeof(*ix->deep), deep_cmp) != NULL;
+    return ix->n_deep && bsearch(key, ix->deep, ix->n_deep, sizeof(*ix->deep), deep_cmp) != NULL;
 }
 
 static void atc_free(struct atc_index *ix)
@@ -168,7 +168,8 @@ static struct atc_index *atc_load(const struct yb_host *h, const char *path)
         h->log(h, YB_LOG_ERROR, "%s: no header line", path);
         goto out;
     }
-    qsort(ix->deep, ix->n_deep, sizeof(*ix->deep), deep_cmp);
+    if (ix->n_deep) /* qsort wants a real array, even of none */
+        qsort(ix->deep, ix->n_deep, sizeof(*ix->deep), deep_cmp);
     /* every class needs its parent: a level-2 class its group, a level-3/4
      * class its level-2 class, a level-4 class its level-3 class */
     for (int g = 0; g < 26; g++) {
