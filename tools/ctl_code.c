@@ -247,7 +247,7 @@ static void kind_list(const struct yb_plugin_set *set, char *buf, size_t cap)
  * published (sysunit, drg_dise, ...) accept nearly any short code with an
  * unverified form; such an acceptance must not make every real drug code
  * ambiguous, so a verified form outranks it. */
-enum { TIER_REJECTED = 0, TIER_UNVERIFIED = 1, TIER_VERIFIED = 2 };
+enum { TIER_REJECTED = 0, TIER_UNVERIFIED = 1, TIER_NEAR_MISS = 2, TIER_VERIFIED = 3 };
 
 struct candidate {
     const struct yb_code_kind *kind;
@@ -276,13 +276,25 @@ static const char *standard_of(const struct yb_code_kind *k)
  * in the first line of its explanation, "form: LABEL (NAME, verified)" or
  * "form: LABEL (NAME, unverified: ...)" (kind_explain in
  * plugins/common/cs_plugin.c); a kind that explains otherwise, like the
- * hand-written admdvs, counts as verified. */
+ * hand-written admdvs, counts as verified. A code a kind refuses but that
+ * "looks like" one of its verified forms (a 22-character X code) is a near
+ * miss of that kind: it outranks the permissive shapes too, so the clerk
+ * hears why it is not a valid drug code rather than that it is ambiguous. */
 static int tier_of(const struct yb_code_kind *k, const char *code, size_t len,
                    const struct yb_code_verdict *v)
 {
     char buf[1024] = "";
-    if (v->status == YB_CODE_INVALID)
+    if (v->status == YB_CODE_INVALID) {
+        if (k->explain && k->explain(k->state, code, len, buf, sizeof(buf)) > 0) {
+            for (const char *l = strstr(buf, "\nlooks like: "); l;
+                 l = strstr(l + 1, "\nlooks like: ")) {
+                size_t n = strcspn(l + 1, "\n");
+                if (n > 12 && memcmp(l + 1 + n - 11, ", verified)", 11) == 0)
+                    return TIER_NEAR_MISS;
+            }
+        }
         return TIER_REJECTED;
+    }
     if (!k->explain || k->explain(k->state, code, len, buf, sizeof(buf)) < 0)
         return TIER_VERIFIED;
     buf[strcspn(buf, "\n")] = '\0';
@@ -532,7 +544,7 @@ static int validate_run(int argc, char **argv, int explain_only)
                        j->code, j->v.reason);
             goto out;
         }
-        if (n_best > 1) {
+        if (n_best > 1 && best != TIER_NEAR_MISS) {
             j->status = "ambiguous";
             candidate_names(j->cands, j->n_cands, best, names, sizeof(names));
             snprintf(j->v.reason, sizeof(j->v.reason), "could be %s%s", names,
@@ -545,7 +557,7 @@ static int validate_run(int argc, char **argv, int explain_only)
             }
             goto out;
         }
-        if (best == TIER_REJECTED && j->n_cands > 1) {
+        if ((best == TIER_REJECTED && j->n_cands > 1) || (best == TIER_NEAR_MISS && n_best > 1)) {
             j->status = "invalid";
             snprintf(j->v.reason, sizeof(j->v.reason),
                      "not valid as any kind that recognises its shape");

@@ -100,7 +100,7 @@ static int match_segment(struct attempt *at, size_t si, size_t pos)
 }
 
 /* Does the form's first segment match the start of the code? */
-static int lead_matches(const struct cs_form *f, const char *code, size_t len)
+int cs_form_lead_matches(const struct cs_form *f, const char *code, size_t len)
 {
     struct yb_cs_span spans[YB_CS_MAX_SEGMENTS];
     struct attempt at = {
@@ -121,7 +121,8 @@ int yb_cs_match_lead(const struct yb_cs_rules *r, const char *kind, const char *
     if (kind && k < 0)
         return 0;
     for (size_t i = 0; i < r->n_forms; i++)
-        if ((k < 0 || r->forms[i].kind == (size_t)k) && lead_matches(&r->forms[i], code, len))
+        if ((k < 0 || r->forms[i].kind == (size_t)k) &&
+            cs_form_lead_matches(&r->forms[i], code, len))
             return 1;
     return 0;
 }
@@ -252,7 +253,7 @@ int yb_cs_match(const struct yb_cs_rules *r, const char *kind, const char *code,
     int cand[64];
     size_t n = 0;
     for (size_t i = 0; i < r->n_forms && n < 64; i++)
-        if (r->forms[i].kind == (size_t)k && lead_matches(&r->forms[i], code, len))
+        if (r->forms[i].kind == (size_t)k && cs_form_lead_matches(&r->forms[i], code, len))
             cand[n++] = (int)i;
     if (n == 0) {
         prefix_reason(r, (size_t)k, code, len, v);

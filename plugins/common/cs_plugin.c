@@ -240,6 +240,13 @@ static int kind_explain(void *state, const char *code, size_t len, char *buf, si
     struct yb_code_verdict v;
     if (!yb_cs_match(r, ks->name, code, len, &shape, &v)) {
         put(buf, cap, &used, "not a %s code: %s\n", ks->label, v.reason);
+        /* what it starts like, so a reader (and ybgwctl's inference) can
+         * tell a near miss of a verified shape from a stranger */
+        int k = cs_rules_kind_index(r, ks->name);
+        for (size_t i = 0; i < r->n_forms; i++)
+            if (r->forms[i].kind == (size_t)k && cs_form_lead_matches(&r->forms[i], code, len))
+                put(buf, cap, &used, "looks like: %s (%s, %s)\n", r->forms[i].label,
+                    r->forms[i].name, r->forms[i].verified ? "verified" : "unverified");
         return (int)used;
     }
     const struct cs_form *f = &r->forms[shape.form];

@@ -76,6 +76,9 @@ static inline int cs_atom_accepts(const struct cs_atom *a, unsigned char c)
     return (a->set[c >> 5] >> (c & 31)) & 1u;
 }
 
+/* Does form F's first segment match the start of CODE? */
+int cs_form_lead_matches(const struct cs_form *f, const char *code, size_t len);
+
 /* The index of KIND in the rules, or -1. */
 int cs_rules_kind_index(const struct yb_cs_rules *rules, const char *kind);
 
