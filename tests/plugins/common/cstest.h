@@ -34,8 +34,8 @@ static inline long cstest_import(const char *db, const char *standard, const cha
              getenv("top_srcdir") ? getenv("top_srcdir") : ".", standard);
     snprintf(columns, sizeof(columns), "%s/codesets/%s/columns.tsv",
              getenv("top_srcdir") ? getenv("top_srcdir") : ".", standard);
-    struct yb_cs_rules *rules = yb_cs_rules_load(rules_path, yb_test_srcpath("codesets"), err,
-                                                 sizeof(err));
+    struct yb_cs_rules *rules =
+        yb_cs_rules_load(rules_path, yb_test_srcpath("codesets"), err, sizeof(err));
     if (!rules) {
         fprintf(stderr, "%s\n", err);
         unlink(file);
@@ -148,6 +148,44 @@ static inline const char *cstest_explain(const struct yb_code_kind *kind, const 
     if (kind && kind->explain)
         kind->explain(kind->state, code, strlen(code), buf, sizeof(buf));
     return buf;
+}
+
+/* Assert that KIND judges CODE with STATUS, the verdict segment SEGMENT
+ * (NULL: any) and each of WORDS (N_WORDS, NULL entries skipped) in its
+ * reason; say which code failed and how. */
+static inline void cstest_expect(const struct yb_code_kind *kind, const char *code, int status,
+                                 const char *segment, const char *const *words, size_t n_words)
+{
+    struct yb_code_verdict v;
+    int got = cstest_check(kind, code, &v);
+    int ok = got == status && (!segment || strcmp(v.segment, segment) == 0);
+    for (size_t i = 0; ok && i < n_words; i++)
+        ok = !words[i] || strstr(v.reason, words[i]) != NULL;
+    if (!ok)
+        fprintf(stderr, "\n%s %s: expected status %d [%s], got %d [%s] %s\n",
+                kind ? kind->name : "(no kind)", code, status, segment ? segment : "", got,
+                v.segment, v.reason);
+    CU_ASSERT(ok);
+}
+
+static inline void cstest_expect1(const struct yb_code_kind *kind, const char *code, int status,
+                                  const char *segment, const char *word)
+{
+    cstest_expect(kind, code, status, segment, &word, 1);
+}
+
+/* Assert that every one of WORDS (NULL-terminated) is in the explanation of
+ * CODE. */
+static inline void cstest_expect_explain(const struct yb_code_kind *kind, const char *code,
+                                         const char *const *words)
+{
+    const char *text = cstest_explain(kind, code);
+    for (size_t i = 0; words[i]; i++) {
+        int found = strstr(text, words[i]) != NULL;
+        if (!found)
+            fprintf(stderr, "\nexplain %s: no \"%s\" in:\n%s", code, words[i], text);
+        CU_ASSERT(found);
+    }
 }
 
 #endif

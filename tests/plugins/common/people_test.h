@@ -63,34 +63,13 @@ static struct yb_plugin_set *pt_load(const char *directives, const char *db,
     return set;
 }
 
-/* Check CODE against the expected verdict; say which code failed. */
-static void pt_expect(const struct yb_code_kind *kind, const char *code, int status,
-                      const char *segment, const char *const *words, size_t n_words)
-{
-    struct yb_code_verdict v;
-    int got = cstest_check(kind, code, &v);
-    int ok = got == status && (!segment || strcmp(v.segment, segment) == 0);
-    for (size_t i = 0; ok && i < n_words; i++)
-        ok = !words[i] || strstr(v.reason, words[i]) != NULL;
-    if (!ok)
-        fprintf(stderr, "\n%s %s: expected status %d [%s], got %d [%s] %s\n", pt->kind, code,
-                status, segment ? segment : "", got, v.segment, v.reason);
-    CU_ASSERT(ok);
-}
-
-static void pt_expect1(const struct yb_code_kind *kind, const char *code, int status,
-                       const char *segment, const char *word)
-{
-    pt_expect(kind, code, status, segment, &word, 1);
-}
-
 static void pt_test_structure(void)
 {
     const struct yb_code_kind *kind;
     struct yb_plugin_set *set = pt_load("", NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     for (const struct pt_case *c = pt->cases; c->code; c++)
-        pt_expect(kind, c->code, c->status, c->segment, c->words, 3);
+        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
     yb_plugins_free(set);
 }
 
@@ -134,11 +113,12 @@ static void pt_test_official_table(void)
     const struct yb_code_kind *kind;
     struct yb_plugin_set *set = pt_load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    pt_expect1(kind, pt->current, YB_CODE_VALID, NULL, NULL);
-    pt_expect1(kind, pt->absent, YB_CODE_INVALID, "table", "is not in the");
-    pt_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
-    pt_expect1(kind, pt->expired, YB_CODE_INVALID, "expired", "expired on 2020-12-31");
-    pt_expect1(kind, pt->future, YB_CODE_INVALID, "effective", "not in effect until 2099-01-01");
+    cstest_expect1(kind, pt->current, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, pt->absent, YB_CODE_INVALID, "table", "is not in the");
+    cstest_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
+    cstest_expect1(kind, pt->expired, YB_CODE_INVALID, "expired", "expired on 2020-12-31");
+    cstest_expect1(kind, pt->future, YB_CODE_INVALID, "effective",
+                   "not in effect until 2099-01-01");
     const char *text = cstest_explain(kind, pt->current);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "synthetic current"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "2020-01-01 to open"));
@@ -147,14 +127,14 @@ static void pt_test_official_table(void)
     /* the policies soften what the table finds, never the structure */
     set = pt_load("membership warn; expired warn;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    pt_expect1(kind, pt->absent, YB_CODE_WARN, "table", "is not in the");
-    pt_expect1(kind, pt->expired, YB_CODE_WARN, "expired", NULL);
-    pt_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
+    cstest_expect1(kind, pt->absent, YB_CODE_WARN, "table", "is not in the");
+    cstest_expect1(kind, pt->expired, YB_CODE_WARN, "expired", NULL);
+    cstest_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
     yb_plugins_free(set);
 
     set = pt_load("membership off;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    pt_expect1(kind, pt->absent, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, pt->absent, YB_CODE_VALID, NULL, NULL);
     yb_plugins_free(set);
     unlink(db);
 }
@@ -194,19 +174,19 @@ static void pt_test_sample(void)
         char *code = line + 1;
         line = strchr(code, '\n');
         code[strcspn(code, ",\n")] = '\0';
-        pt_expect1(kind, code, YB_CODE_VALID, NULL, NULL);
+        cstest_expect1(kind, code, YB_CODE_VALID, NULL, NULL);
         rows++;
     }
     if (rows) {
         /* any other well-formed code only gets a warning, even under reject */
-        pt_expect1(kind, pt->absent, YB_CODE_WARN, "table", "SAMPLE");
+        cstest_expect1(kind, pt->absent, YB_CODE_WARN, "table", "SAMPLE");
     } else {
         /* a header-only sample says nothing about membership: structure only */
-        pt_expect1(kind, pt->absent, YB_CODE_VALID, NULL, NULL);
+        cstest_expect1(kind, pt->absent, YB_CODE_VALID, NULL, NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(cstest_explain(kind, pt->absent), "membership not checked"));
     }
     /* and the structure is still enforced */
-    pt_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
+    cstest_expect1(kind, pt->refused, YB_CODE_INVALID, NULL, NULL);
     yb_plugins_free(set);
     free(csv);
     unlink(db);

@@ -40,40 +40,6 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-/* Check CODE against the expected verdict; print the code that failed. */
-static void expect(const struct yb_code_kind *kind, const char *code, int status,
-                   const char *segment, const char *const *words, size_t n_words)
-{
-    struct yb_code_verdict v;
-    int got = cstest_check(kind, code, &v);
-    int ok = got == status && (!segment || strcmp(v.segment, segment) == 0);
-    for (size_t i = 0; ok && i < n_words; i++)
-        ok = !words[i] || strstr(v.reason, words[i]) != NULL;
-    if (!ok)
-        fprintf(stderr, "\nconsumable %s: expected status %d [%s], got %d [%s] %s\n", code, status,
-                segment ? segment : "", got, v.segment, v.reason);
-    CU_ASSERT(ok);
-}
-
-static void expect1(const struct yb_code_kind *kind, const char *code, int status,
-                    const char *segment, const char *word)
-{
-    expect(kind, code, status, segment, &word, 1);
-}
-
-/* Every word must be on some line of the explanation of CODE. */
-static void expect_explain(const struct yb_code_kind *kind, const char *code,
-                           const char *const *words)
-{
-    const char *text = cstest_explain(kind, code);
-    for (size_t i = 0; words[i]; i++) {
-        int found = strstr(text, words[i]) != NULL;
-        if (!found)
-            fprintf(stderr, "\nexplain %s: no \"%s\" in:\n%s", code, words[i], text);
-        CU_ASSERT(found);
-    }
-}
-
 static const struct consumable_case structure_cases[] = {
     {SYNTH_CURRENT, YB_CODE_VALID, NULL, {NULL}},
     /* the legacy 2019 code: accepted, with the warning of its note */
@@ -118,7 +84,7 @@ static void test_structure(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "医用耗材分类与代码");
     for (const struct consumable_case *c = structure_cases; c->code; c++)
-        expect(kind, c->code, c->status, c->segment, c->words, 3);
+        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
     yb_plugins_free(set);
 }
 
@@ -138,7 +104,7 @@ static void test_explain(void)
         "split unverified)",
         "membership not checked",
         NULL};
-    expect_explain(kind, SYNTH_CURRENT, current);
+    cstest_expect_explain(kind, SYNTH_CURRENT, current);
     static const char *const legacy[] = {"form: 医用耗材(2019版) (legacy2019, verified)",
                                          "class: 010203",
                                          "generic: 001",
@@ -146,7 +112,7 @@ static void test_explain(void)
                                          "firm: 00001",
                                          "verdict: warn [form]",
                                          NULL};
-    expect_explain(kind, SYNTH_LEGACY, legacy);
+    cstest_expect_explain(kind, SYNTH_LEGACY, legacy);
     yb_plugins_free(set);
 }
 
@@ -166,24 +132,24 @@ static void test_official_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "consumable", official_csv, 0), 1);
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "C99999999900000000000000001", YB_CODE_VALID, NULL, NULL);
-    expect1(kind, "C99999999900000000000000004", YB_CODE_INVALID, "table",
-            "医用耗材 code is not in the 医用耗材分类与代码 table");
-    expect1(kind, "C99999999900000000000000002", YB_CODE_INVALID, "expired",
-            "expired on 2001-12-31");
-    expect1(kind, "C99999999900000000000000003", YB_CODE_INVALID, "effective",
-            "not in effect until 2999-01-01");
+    cstest_expect1(kind, "C99999999900000000000000001", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "C99999999900000000000000004", YB_CODE_INVALID, "table",
+                   "医用耗材 code is not in the 医用耗材分类与代码 table");
+    cstest_expect1(kind, "C99999999900000000000000002", YB_CODE_INVALID, "expired",
+                   "expired on 2001-12-31");
+    cstest_expect1(kind, "C99999999900000000000000003", YB_CODE_INVALID, "effective",
+                   "not in effect until 2999-01-01");
     /* a legacy code missing from the official table is refused, not warned */
-    expect1(kind, SYNTH_LEGACY, YB_CODE_INVALID, "table", "not in the");
+    cstest_expect1(kind, SYNTH_LEGACY, YB_CODE_INVALID, "table", "not in the");
     static const char *const entry[] = {"table: 医用耗材分类与代码 version", "synthetic current",
                                         NULL};
-    expect_explain(kind, "C99999999900000000000000001", entry);
+    cstest_expect_explain(kind, "C99999999900000000000000001", entry);
     yb_plugins_free(set);
 
     set = load("membership warn; expired warn;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "C99999999900000000000000004", YB_CODE_WARN, "table", "not in the");
-    expect1(kind, "C99999999900000000000000002", YB_CODE_WARN, "expired", "2001-12-31");
+    cstest_expect1(kind, "C99999999900000000000000004", YB_CODE_WARN, "table", "not in the");
+    cstest_expect1(kind, "C99999999900000000000000002", YB_CODE_WARN, "expired", "2001-12-31");
     yb_plugins_free(set);
     unlink(db);
 }
@@ -219,9 +185,9 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "consumable", csv, 1), 0);
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "C99999999900000000000000001", YB_CODE_VALID, NULL, NULL);
-    expect1(kind, SYNTH_CURRENT, YB_CODE_WARN, "table",
-            "医用耗材 code is not in the SAMPLE 医用耗材分类与代码 table");
+    cstest_expect1(kind, "C99999999900000000000000001", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, SYNTH_CURRENT, YB_CODE_WARN, "table",
+                   "医用耗材 code is not in the SAMPLE 医用耗材分类与代码 table");
     yb_plugins_free(set);
     unlink(db);
 
@@ -231,8 +197,8 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "consumable", sample, 1), 0);
     set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, SYNTH_CURRENT, YB_CODE_VALID, NULL, NULL);
-    expect1(kind, SYNTH_LEGACY, YB_CODE_WARN, "form", "legacy 20-character code");
+    cstest_expect1(kind, SYNTH_CURRENT, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, SYNTH_LEGACY, YB_CODE_WARN, "form", "legacy 20-character code");
     yb_plugins_free(set);
     unlink(db);
 }

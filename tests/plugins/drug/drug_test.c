@@ -37,40 +37,6 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-/* Check CODE against the expected verdict; print the code that failed. */
-static void expect(const struct yb_code_kind *kind, const char *code, int status,
-                   const char *segment, const char *const *words, size_t n_words)
-{
-    struct yb_code_verdict v;
-    int got = cstest_check(kind, code, &v);
-    int ok = got == status && (!segment || strcmp(v.segment, segment) == 0);
-    for (size_t i = 0; ok && i < n_words; i++)
-        ok = !words[i] || strstr(v.reason, words[i]) != NULL;
-    if (!ok)
-        fprintf(stderr, "\ndrug %s: expected status %d [%s], got %d [%s] %s\n", code, status,
-                segment ? segment : "", got, v.segment, v.reason);
-    CU_ASSERT(ok);
-}
-
-static void expect1(const struct yb_code_kind *kind, const char *code, int status,
-                    const char *segment, const char *word)
-{
-    expect(kind, code, status, segment, &word, 1);
-}
-
-/* Every word must be on some line of the explanation of CODE. */
-static void expect_explain(const struct yb_code_kind *kind, const char *code,
-                           const char *const *words)
-{
-    const char *text = cstest_explain(kind, code);
-    for (size_t i = 0; words[i]; i++) {
-        int found = strstr(text, words[i]) != NULL;
-        if (!found)
-            fprintf(stderr, "\nexplain %s: no \"%s\" in:\n%s", code, words[i], text);
-        CU_ASSERT(found);
-    }
-}
-
 static const struct drug_case structure_cases[] = {
     /* real codes */
     {REAL_WESTERN, YB_CODE_VALID, NULL, {NULL}},
@@ -139,7 +105,7 @@ static void test_structure(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "药品分类与代码");
     for (const struct drug_case *c = structure_cases; c->code; c++)
-        expect(kind, c->code, c->status, c->segment, c->words, 3);
+        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
     yb_plugins_free(set);
 }
 
@@ -158,7 +124,7 @@ static void test_explain_real_codes(void)
         "firm: 00483 = enterprise",
         "membership not checked",
         NULL};
-    expect_explain(kind, REAL_WESTERN, western);
+    cstest_expect_explain(kind, REAL_WESTERN, western);
     static const char *const catalogue[] = {
         "form: 西药目录 (western_catalogue, verified)",
         "prefix: X = 西药",
@@ -166,15 +132,15 @@ static void test_explain_real_codes(void)
         "name: L388 = generic name code",
         "dosage: B0 = catalogue dosage form",
         NULL};
-    expect_explain(kind, REAL_CATALOGUE, catalogue);
+    cstest_expect_explain(kind, REAL_CATALOGUE, catalogue);
     static const char *const chinese[] = {"form: 中成药 (chinese, unverified", "split unverified",
                                           "class: A01AA", "firm: 00001", NULL};
-    expect_explain(kind, "ZA01AAB0001010100001", chinese);
+    cstest_expect_explain(kind, "ZA01AAB0001010100001", chinese);
     static const char *const herbal[] = {"form: 中药饮片 (herbal, unverified", "only the leading T",
                                          "body: 000100001", NULL};
-    expect_explain(kind, "T000100001", herbal);
+    cstest_expect_explain(kind, "T000100001", herbal);
     static const char *const bad[] = {"not a 药品 code", "23 characters, got 22", NULL};
-    expect_explain(kind, "XA01ABD075A00201010048", bad);
+    cstest_expect_explain(kind, "XA01ABD075A00201010048", bad);
     yb_plugins_free(set);
 }
 
@@ -199,9 +165,11 @@ static void test_atc_file(void)
     snprintf(directive, sizeof(directive), "atc %s;", path);
     set = load(directive, NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "XA01XBD075A002010100483", YB_CODE_VALID, NULL, NULL);
-    expect1(kind, "XA02BCD075A002010100483", YB_CODE_INVALID, "atc4", "no level-2 class A02");
-    expect1(kind, REAL_CATALOGUE, YB_CODE_INVALID, "atc4", "no level-1 group B (the groups are A)");
+    cstest_expect1(kind, "XA01XBD075A002010100483", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "XA02BCD075A002010100483", YB_CODE_INVALID, "atc4",
+                   "no level-2 class A02");
+    cstest_expect1(kind, REAL_CATALOGUE, YB_CODE_INVALID, "atc4",
+                   "no level-1 group B (the groups are A)");
     yb_plugins_free(set);
     unlink(path);
 
@@ -239,31 +207,33 @@ static void test_official_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "drug", official_csv, 0), 1); /* the 22-char row */
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "XA02BCZ999Z999999999999", YB_CODE_VALID, NULL, NULL);
-    expect1(kind, "ZA01AAZ9999999999999", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "XA02BCZ999Z999999999999", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "ZA01AAZ9999999999999", YB_CODE_VALID, NULL, NULL);
     static const char *const absent[] = {"西药 code is not in the 药品分类与代码 table", NULL};
-    expect(kind, "XA02BCZ996Z999999999999", YB_CODE_INVALID, "table", absent, 1);
+    cstest_expect(kind, "XA02BCZ996Z999999999999", YB_CODE_INVALID, "table", absent, 1);
     /* the real code is structurally fine but absent from this official table */
-    expect1(kind, REAL_WESTERN, YB_CODE_INVALID, "table", "not in the 药品分类与代码 table");
-    expect1(kind, "XA02BCZ998Z999999999999", YB_CODE_INVALID, "expired", "expired on 2001-12-31");
-    expect1(kind, "XA02BCZ997Z999999999999", YB_CODE_INVALID, "effective",
-            "not in effect until 2999-01-01");
+    cstest_expect1(kind, REAL_WESTERN, YB_CODE_INVALID, "table", "not in the 药品分类与代码 table");
+    cstest_expect1(kind, "XA02BCZ998Z999999999999", YB_CODE_INVALID, "expired",
+                   "expired on 2001-12-31");
+    cstest_expect1(kind, "XA02BCZ997Z999999999999", YB_CODE_INVALID, "effective",
+                   "not in effect until 2999-01-01");
     /* structure and the ATC check come before the table */
-    expect1(kind, "XA99BCZ999Z999999999999", YB_CODE_INVALID, "atc4", "no level-2 class A99");
+    cstest_expect1(kind, "XA99BCZ999Z999999999999", YB_CODE_INVALID, "atc4",
+                   "no level-2 class A99");
     static const char *const entry[] = {"table: 药品分类与代码 version", "synthetic current",
                                         "in effect 2000-01-01 to open", NULL};
-    expect_explain(kind, "XA02BCZ999Z999999999999", entry);
+    cstest_expect_explain(kind, "XA02BCZ999Z999999999999", entry);
     yb_plugins_free(set);
 
     /* the policies turn both refusals into warnings */
     set = load("membership warn; expired warn;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_WARN, "table", "not in the");
-    expect1(kind, "XA02BCZ998Z999999999999", YB_CODE_WARN, "expired", "2001-12-31");
+    cstest_expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_WARN, "table", "not in the");
+    cstest_expect1(kind, "XA02BCZ998Z999999999999", YB_CODE_WARN, "expired", "2001-12-31");
     yb_plugins_free(set);
     set = load("membership off;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_VALID, NULL, NULL);
     yb_plugins_free(set);
     unlink(db);
 }
@@ -295,10 +265,10 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "drug", sample, 1), 0);
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, REAL_WESTERN, YB_CODE_VALID, NULL, NULL);
-    expect1(kind, REAL_CATALOGUE, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_WESTERN, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_CATALOGUE, YB_CODE_VALID, NULL, NULL);
     /* a well-formed code missing from a SAMPLE only warns (synthetic code) */
-    expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_WARN, "table", "not in the SAMPLE");
+    cstest_expect1(kind, "XA02BCZ996Z999999999999", YB_CODE_WARN, "table", "not in the SAMPLE");
     yb_plugins_free(set);
     unlink(db);
 
@@ -311,12 +281,12 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "drug", partial, 1), 0);
     set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, REAL_WESTERN, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_WESTERN, YB_CODE_VALID, NULL, NULL);
     static const char *const warn[] = {"西药目录 code is not in the SAMPLE 药品分类与代码 table",
                                        "once the official table is imported", NULL};
-    expect(kind, REAL_CATALOGUE, YB_CODE_WARN, "table", warn, 2);
+    cstest_expect(kind, REAL_CATALOGUE, YB_CODE_WARN, "table", warn, 2);
     static const char *const explain[] = {"(a SAMPLE table)", NULL};
-    expect_explain(kind, REAL_CATALOGUE, explain);
+    cstest_expect_explain(kind, REAL_CATALOGUE, explain);
     yb_plugins_free(set);
     unlink(db);
 }

@@ -36,40 +36,6 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-/* Check CODE against the expected verdict; print the code that failed. */
-static void expect(const struct yb_code_kind *kind, const char *code, int status,
-                   const char *segment, const char *const *words, size_t n_words)
-{
-    struct yb_code_verdict v;
-    int got = cstest_check(kind, code, &v);
-    int ok = got == status && (!segment || strcmp(v.segment, segment) == 0);
-    for (size_t i = 0; ok && i < n_words; i++)
-        ok = !words[i] || strstr(v.reason, words[i]) != NULL;
-    if (!ok)
-        fprintf(stderr, "\nservice %s: expected status %d [%s], got %d [%s] %s\n", code, status,
-                segment ? segment : "", got, v.segment, v.reason);
-    CU_ASSERT(ok);
-}
-
-static void expect1(const struct yb_code_kind *kind, const char *code, int status,
-                    const char *segment, const char *word)
-{
-    expect(kind, code, status, segment, &word, 1);
-}
-
-/* Every word must be on some line of the explanation of CODE. */
-static void expect_explain(const struct yb_code_kind *kind, const char *code,
-                           const char *const *words)
-{
-    const char *text = cstest_explain(kind, code);
-    for (size_t i = 0; words[i]; i++) {
-        int found = strstr(text, words[i]) != NULL;
-        if (!found)
-            fprintf(stderr, "\nexplain %s: no \"%s\" in:\n%s", code, words[i], text);
-        CU_ASSERT(found);
-    }
-}
-
 static const struct service_case structure_cases[] = {
     {REAL_CATHETER, YB_CODE_VALID, NULL, {NULL}},
     {REAL_MOXIBUSTION, YB_CODE_VALID, NULL, {NULL}},
@@ -101,7 +67,7 @@ static void test_structure(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "医疗服务项目分类与代码");
     for (const struct service_case *c = structure_cases; c->code; c++)
-        expect(kind, c->code, c->status, c->segment, c->words, 3);
+        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
     yb_plugins_free(set);
 }
 
@@ -119,12 +85,12 @@ static void test_explain_real_codes(void)
         "tail: 00 = trailing digits",
         "membership not checked",
         NULL};
-    expect_explain(kind, REAL_CATHETER, catheter);
+    cstest_expect_explain(kind, REAL_CATHETER, catheter);
     static const char *const moxibustion[] = {"lead: 00", "price_item: 440000001", "variant: 01",
                                               "tail: 00", NULL};
-    expect_explain(kind, REAL_MOXIBUSTION, moxibustion);
+    cstest_expect_explain(kind, REAL_MOXIBUSTION, moxibustion);
     static const char *const bad[] = {"not a 医疗服务项目 code", "15 characters, got 14", NULL};
-    expect_explain(kind, "00121600001010", bad);
+    cstest_expect_explain(kind, "00121600001010", bad);
     yb_plugins_free(set);
 }
 
@@ -143,22 +109,22 @@ static void test_official_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "service", official_csv, 0), 1);
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "009999999990100", YB_CODE_VALID, NULL, NULL);
-    expect1(kind, "009999999960100", YB_CODE_INVALID, "table",
-            "医疗服务项目 code is not in the 医疗服务项目分类与代码 table");
-    expect1(kind, REAL_CATHETER, YB_CODE_INVALID, "table", "not in the");
-    expect1(kind, "009999999980100", YB_CODE_INVALID, "expired", "expired on 2001-12-31");
-    expect1(kind, "009999999970100", YB_CODE_INVALID, "effective",
-            "not in effect until 2999-01-01");
+    cstest_expect1(kind, "009999999990100", YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, "009999999960100", YB_CODE_INVALID, "table",
+                   "医疗服务项目 code is not in the 医疗服务项目分类与代码 table");
+    cstest_expect1(kind, REAL_CATHETER, YB_CODE_INVALID, "table", "not in the");
+    cstest_expect1(kind, "009999999980100", YB_CODE_INVALID, "expired", "expired on 2001-12-31");
+    cstest_expect1(kind, "009999999970100", YB_CODE_INVALID, "effective",
+                   "not in effect until 2999-01-01");
     static const char *const entry[] = {"table: 医疗服务项目分类与代码 version",
                                         "synthetic current", NULL};
-    expect_explain(kind, "009999999990100", entry);
+    cstest_expect_explain(kind, "009999999990100", entry);
     yb_plugins_free(set);
 
     set = load("membership warn; expired warn;", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, "009999999960100", YB_CODE_WARN, "table", "not in the");
-    expect1(kind, "009999999970100", YB_CODE_WARN, "effective", "2999-01-01");
+    cstest_expect1(kind, "009999999960100", YB_CODE_WARN, "table", "not in the");
+    cstest_expect1(kind, "009999999970100", YB_CODE_WARN, "effective", "2999-01-01");
     yb_plugins_free(set);
     unlink(db);
 }
@@ -186,10 +152,10 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "service", sample, 1), 0);
     struct yb_plugin_set *set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, REAL_CATHETER, YB_CODE_VALID, NULL, NULL);
-    expect1(kind, REAL_MOXIBUSTION, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_CATHETER, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_MOXIBUSTION, YB_CODE_VALID, NULL, NULL);
     static const char *const named[] = {"导尿", NULL};
-    expect_explain(kind, REAL_CATHETER, named);
+    cstest_expect_explain(kind, REAL_CATHETER, named);
     yb_plugins_free(set);
     unlink(db);
 
@@ -202,9 +168,9 @@ static void test_sample_table(void)
     CU_ASSERT_EQUAL_FATAL(cstest_import(db, "service", partial, 1), 0);
     set = load("", db, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    expect1(kind, REAL_CATHETER, YB_CODE_VALID, NULL, NULL);
-    expect1(kind, REAL_MOXIBUSTION, YB_CODE_WARN, "table",
-            "is not in the SAMPLE 医疗服务项目分类与代码 table");
+    cstest_expect1(kind, REAL_CATHETER, YB_CODE_VALID, NULL, NULL);
+    cstest_expect1(kind, REAL_MOXIBUSTION, YB_CODE_WARN, "table",
+                   "is not in the SAMPLE 医疗服务项目分类与代码 table");
     yb_plugins_free(set);
     unlink(db);
 }
