@@ -5,7 +5,7 @@
  * The path of a file through the importer:
  *   1. columns.tsv of the standard says which header names mean which field
  *      (code, name, begin_date, end_date, flags, refs, flag:WORD columns);
- *   2. a streaming reader splits the file into records: CSV per RFC 4180
+ *   2. a streaming reader (cs_csv.c) splits the file into records: CSV per RFC 4180
  *      (quoted fields, doubled quotes, newlines inside quotes), or TSV
  *      (IANA: no quoting) when the first line with a delimiter has a tab.
  *      A record is capped at 64 KiB and 64 fields, so a quote left open
@@ -39,488 +39,7 @@
 
 #include "cs_internal.h"
 
-#define RECORD_MAX (64 * 1024) /* bytes in one record */
-#define MAX_COLUMNS 64
-#define READ_CHUNK (256 * 1024)
 #define HEADER_SCAN 5 /* records looked at for the header line */
-#define COLUMNS_LINE_MAX 4096
-
-enum field { F_CODE, F_NAME, F_BEGIN, F_END, F_FLAGS, F_REFS, F_COUNT };
-static const char *const field_names[F_COUNT] = {"code",     "name",  "begin_date",
-                                                 "end_date", "flags", "refs"};
-
-/* ---- columns.tsv ------------------------------------------------------------ */
-
-struct alias {
-    int field;  /* enum field, or -1 for a flag column */
-    char *word; /* the flag word of a flag column */
-    char *header;
-};
-
-struct columns {
-    struct alias *v;
-    size_t n, cap;
-};
-
-static void columns_free(struct columns *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].word);
-        free(c->v[i].header);
-    }
-    free(c->v);
-    memset(c, 0, sizeof(*c));
-}
-
-static int is_blank(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-/* Trim ASCII blanks and the blanks spreadsheets add (U+3000 ideographic
- * space, U+00A0 no-break space, a stray U+FEFF) from [*s, *s + *len). */
-static void trim(const char **s, size_t *len)
-{
-    const unsigned char *p = (const unsigned char *)*s, *e = p + *len;
-    for (;;) {
-        if (p < e && is_blank(*p))
-            p++;
-        else if (e - p >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
-            p += 3;
-        else if (e - p >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-            p += 3;
-        else if (e - p >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
-            p += 2;
-        else
-            break;
-    }
-    for (;;) {
-        if (e > p && is_blank(e[-1]))
-            e--;
-        else if (e - p >= 3 && e[-3] == 0xe3 && e[-2] == 0x80 && e[-1] == 0x80)
-            e -= 3;
-        else if (e - p >= 3 && e[-3] == 0xef && e[-2] == 0xbb && e[-1] == 0xbf)
-            e -= 3;
-        else if (e - p >= 2 && e[-2] == 0xc2 && e[-1] == 0xa0)
-            e -= 2;
-        else
-            break;
-    }
-    *s = (const char *)p;
-    *len = (size_t)(e - p);
-}
-
-/* Case-insensitive for ASCII letters, exact for every other byte. */
-static int same_name(const char *a, size_t alen, const char *b, size_t blen)
-{
-    if (alen != blen)
-        return 0;
-    for (size_t i = 0; i < alen; i++) {
-        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
-    }
-    return 1;
-}
-
-static char *dup_range(const char *s, size_t len)
-{
-    char *d = malloc(len + 1);
-    if (d) {
-        memcpy(d, s, len);
-        d[len] = '\0';
-    }
-    return d;
-}
-
-static int columns_add(struct columns *c, int field, const char *word, size_t wlen,
-                       const char *header, size_t hlen)
-{
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        struct alias *v = realloc(c->v, cap * sizeof(*v));
-        if (!v)
-            return YB_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
-    struct alias *a = &c->v[c->n];
-    a->field = field;
-    a->word = word ? dup_range(word, wlen) : NULL;
-    a->header = dup_range(header, hlen);
-    if (!a->header || (word && !a->word)) {
-        free(a->word);
-        free(a->header);
-        return YB_ENOMEM;
-    }
-    c->n++;
-    return 0;
-}
-
-/* One line of columns.tsv: FIELD<TAB>HEADER|HEADER|... */
-static int columns_line(struct columns *c, const char *path, unsigned lineno, char *line, char *err,
-                        size_t errcap)
-{
-    char *tab = strchr(line, '\t');
-    if (!tab) {
-        yb_cs_err(err, errcap, "%s:%u: expected FIELD<TAB>HEADER|HEADER..., got no tab", path,
-                  lineno);
-        return YB_EINVAL;
-    }
-    const char *field = line;
-    size_t flen = (size_t)(tab - line);
-    trim(&field, &flen);
-    int id = -1;
-    const char *word = NULL;
-    size_t wlen = 0;
-    for (int i = 0; i < F_COUNT; i++)
-        if (same_name(field, flen, field_names[i], strlen(field_names[i])))
-            id = i;
-    if (id < 0 && flen > 5 && strncmp(field, "flag:", 5) == 0) {
-        word = field + 5; /* flag:WORD<TAB>HEADER|... */
-        wlen = flen - 5;
-    } else if (id < 0) {
-        yb_cs_err(err, errcap,
-                  "%s:%u: unknown field \"%.*s\"; the fields are code, name, begin_date, "
-                  "end_date, flags, refs and flag:WORD",
-                  path, lineno, (int)(flen > 64 ? 64 : flen), field);
-        return YB_EINVAL;
-    }
-    char *p = tab + 1;
-    for (;;) {
-        char *bar = strchr(p, '|');
-        const char *h = p;
-        size_t hlen = bar ? (size_t)(bar - p) : strlen(p);
-        trim(&h, &hlen);
-        if (hlen) {
-            int rc;
-            if (id == F_FLAGS && hlen > 5 && strncmp(h, "flag:", 5) == 0) {
-                /* flag:WORD=HEADER among the flags aliases */
-                const char *eq = memchr(h, '=', hlen);
-                if (!eq || eq == h + 5 || eq == h + hlen - 1) {
-                    yb_cs_err(err, errcap, "%s:%u: \"%.*s\" must be flag:WORD=HEADER", path, lineno,
-                              (int)(hlen > 64 ? 64 : hlen), h);
-                    return YB_EINVAL;
-                }
-                rc = columns_add(c, -1, h + 5, (size_t)(eq - h - 5), eq + 1,
-                                 hlen - (size_t)(eq - h) - 1);
-            } else {
-                rc = columns_add(c, id, word, wlen, h, hlen);
-            }
-            if (rc) {
-                yb_cs_err(err, errcap, "%s: out of memory", path);
-                return rc;
-            }
-        }
-        if (!bar)
-            break;
-        p = bar + 1;
-    }
-    return 0;
-}
-
-/* Read PATH (NULL: the English field names as the only headers). */
-static int columns_load(struct columns *c, const char *path, char *err, size_t errcap)
-{
-    if (!path) {
-        for (int i = 0; i < F_COUNT; i++)
-            if (columns_add(c, i, NULL, 0, field_names[i], strlen(field_names[i])))
-                return YB_ENOMEM;
-        return 0;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        yb_cs_err(err, errcap, "cannot open the column names %s: %s", path, strerror(errno));
-        return errno == ENOENT ? YB_ENOENT : YB_EIO;
-    }
-    char line[COLUMNS_LINE_MAX];
-    unsigned lineno = 0;
-    int rc = 0, seen_header = 0;
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-            yb_cs_err(err, errcap, "%s:%u: line longer than %d bytes", path, lineno,
-                      COLUMNS_LINE_MAX);
-            rc = YB_ELIMIT;
-            goto out;
-        }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        char *s = line;
-        if (lineno == 1 && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
-            (unsigned char)s[2] == 0xbf)
-            s += 3;
-        const char *t = s;
-        size_t tlen = strlen(s);
-        trim(&t, &tlen);
-        if (tlen == 0 || t[0] == '#')
-            continue;
-        if (!seen_header) {
-            seen_header = 1;
-            if (strncmp(t, "field\t", 6) == 0)
-                continue; /* the header line "field<TAB>headers" */
-        }
-        rc = columns_line(c, path, lineno, s, err, errcap);
-        if (rc)
-            goto out;
-    }
-    if (ferror(f)) {
-        yb_cs_err(err, errcap, "cannot read %s: %s", path, strerror(errno));
-        rc = YB_EIO;
-    }
-out:
-    fclose(f);
-    return rc;
-}
-
-/* ---- The record reader ------------------------------------------------------ */
-
-struct reader {
-    FILE *f;
-    unsigned char *buf;
-    size_t pos, len;
-    int eof, error;
-    int tsv;
-    uint64_t line;   /* physical line of the next byte, from 1 */
-    uint64_t offset; /* file offset of the next byte */
-    /* the record just read */
-    uint64_t rec_line, rec_offset;
-    char *raw; /* its bytes as in the file, without the line end */
-    size_t raw_len;
-    char *text; /* the field values, each NUL-terminated */
-    size_t text_len;
-    size_t start[MAX_COLUMNS], end[MAX_COLUMNS];
-    size_t n_fields;
-    int too_long, too_many, open_quote;
-};
-
-static int reader_fill(struct reader *r)
-{
-    if (r->eof)
-        return 0;
-    r->len = fread(r->buf, 1, READ_CHUNK, r->f);
-    r->pos = 0;
-    if (r->len == 0) {
-        r->eof = 1;
-        if (ferror(r->f))
-            r->error = errno ? errno : EIO;
-    }
-    return r->len > 0;
-}
-
-static int reader_open(struct reader *r, const char *path, char *err, size_t errcap)
-{
-    memset(r, 0, sizeof(*r));
-    r->line = 1;
-    r->buf = malloc(READ_CHUNK);
-    r->raw = malloc(RECORD_MAX + 1);
-    r->text = malloc(RECORD_MAX + MAX_COLUMNS + 1);
-    if (!r->buf || !r->raw || !r->text) {
-        yb_cs_err(err, errcap, "out of memory");
-        return YB_ENOMEM;
-    }
-    r->f = fopen(path, "rb");
-    if (!r->f) {
-        int e = errno;
-        yb_cs_err(err, errcap, "cannot open the table %s: %s", path, strerror(e));
-        return e == ENOENT ? YB_ENOENT : YB_EIO;
-    }
-    reader_fill(r);
-    if (r->error) {
-        yb_cs_err(err, errcap, "cannot read the table %s: %s", path, strerror(r->error));
-        return YB_EIO;
-    }
-    if (r->len >= 3 && r->buf[0] == 0xef && r->buf[1] == 0xbb && r->buf[2] == 0xbf) {
-        r->pos = 3; /* the UTF-8 byte order mark of spreadsheet exports */
-        r->offset = 3;
-    }
-    /* TSV when the first line with a delimiter has a tab; lines without
-     * any (a title above the header) do not decide. */
-    for (size_t i = r->pos; i < r->len; i++) {
-        if (r->buf[i] == '\t') {
-            r->tsv = 1;
-            break;
-        }
-        if (r->buf[i] == ',')
-            break;
-    }
-    return 0;
-}
-
-static void reader_close(struct reader *r)
-{
-    if (r->f)
-        fclose(r->f);
-    free(r->buf);
-    free(r->raw);
-    free(r->text);
-}
-
-static inline void field_begin(struct reader *r)
-{
-    if (r->n_fields == MAX_COLUMNS) {
-        r->too_many = 1;
-        return;
-    }
-    r->start[r->n_fields] = r->text_len;
-}
-
-static inline void field_end(struct reader *r)
-{
-    if (r->too_many)
-        return;
-    r->end[r->n_fields++] = r->text_len;
-    r->text[r->text_len++] = '\0';
-}
-
-static inline void text_push(struct reader *r, int c)
-{
-    if (!r->too_many && r->text_len < RECORD_MAX)
-        r->text[r->text_len++] = (char)c;
-}
-
-enum { ST_START, ST_PLAIN, ST_QUOTED, ST_QUOTE };
-
-/* Read the next record. Returns 1 (a record), 0 (end of file) or YB_EIO. */
-static int reader_next(struct reader *r)
-{
-    r->raw_len = r->text_len = r->n_fields = 0;
-    r->too_long = r->too_many = r->open_quote = 0;
-    r->rec_line = r->line;
-    r->rec_offset = r->offset;
-    int state = ST_START, any = 0;
-    field_begin(r);
-    for (;;) {
-        if (r->pos == r->len && !reader_fill(r)) {
-            if (r->error)
-                return YB_EIO;
-            if (!any)
-                return 0;
-            r->open_quote = state == ST_QUOTED;
-            break;
-        }
-        int c = r->buf[r->pos++];
-        r->offset++;
-        any = 1;
-        if (c == '\n') {
-            r->line++;
-            if (state != ST_QUOTED)
-                break;
-        }
-        if (r->raw_len < RECORD_MAX)
-            r->raw[r->raw_len++] = (char)c;
-        else
-            r->too_long = 1;
-        if (c == '\r')
-            continue; /* line ends are LF or CRLF; a CR is never data */
-        if (r->tsv) {
-            if (c == '\t') {
-                field_end(r);
-                field_begin(r);
-            } else {
-                text_push(r, c);
-            }
-            continue;
-        }
-        switch (state) {
-        case ST_START:
-        case ST_PLAIN:
-            if (c == ',') {
-                field_end(r);
-                field_begin(r);
-                state = ST_START;
-            } else if (c == '"' && state == ST_START) {
-                state = ST_QUOTED;
-            } else {
-                text_push(r, c);
-                state = ST_PLAIN;
-            }
-            break;
-        case ST_QUOTED:
-            if (c == '"')
-                state = ST_QUOTE;
-            else
-                text_push(r, c);
-            break;
-        case ST_QUOTE:
-            if (c == '"') {
-                text_push(r, c);
-                state = ST_QUOTED;
-            } else if (c == ',') {
-                field_end(r);
-                field_begin(r);
-                state = ST_START;
-            } else {
-                text_push(r, c); /* text after the closing quote: kept */
-                state = ST_PLAIN;
-            }
-            break;
-        }
-    }
-    if (r->raw_len && r->raw[r->raw_len - 1] == '\r')
-        r->raw_len--;
-    field_end(r);
-    for (size_t i = 0; i < r->n_fields; i++) {
-        const char *s = r->text + r->start[i];
-        size_t len = r->end[i] - r->start[i];
-        trim(&s, &len);
-        r->start[i] = (size_t)(s - r->text);
-        r->end[i] = r->start[i] + len;
-        r->text[r->end[i]] = '\0';
-    }
-    return 1;
-}
-
-/* Field I of the record (trimmed, NUL-terminated), "" if absent. */
-static const char *field(const struct reader *r, int i, size_t *len)
-{
-    if (i < 0 || (size_t)i >= r->n_fields) {
-        *len = 0;
-        return "";
-    }
-    *len = r->end[i] - r->start[i];
-    return r->text + r->start[i];
-}
-
-/* The offset of the first byte that is not valid UTF-8, or LEN. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i <= n)
-            return i;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += n + 1;
-    }
-    return len;
-}
 
 /* ---- Keys already imported -------------------------------------------------- */
 
@@ -596,10 +115,10 @@ struct importer {
     int col[F_COUNT]; /* column of each field, or -1 */
     /* every column that maps to refs: a disease list gives its diagnosis
      * and its procedure codes in two columns, and both are references */
-    int refs_col[MAX_COLUMNS];
+    int refs_col[YB_CS_MAX_COLUMNS];
     size_t n_refs_cols;
-    int flag_col[MAX_COLUMNS];
-    const char *flag_word[MAX_COLUMNS];
+    int flag_col[YB_CS_MAX_COLUMNS];
+    const char *flag_word[YB_CS_MAX_COLUMNS];
     size_t n_flag_cols;
     size_t n_header;
     sqlite3 *db;
@@ -677,7 +196,7 @@ static int reject(struct importer *im, const char *fmt, ...)
     return 0;
 }
 
-/* Append to OUT (cap RECORD_MAX) the words of S split at separators
+/* Append to OUT (cap YB_CS_RECORD_MAX) the words of S split at separators
  * (blanks , ; | and the full-width comma and ideographic comma), joined by
  * SEP. With unique, a word already in OUT is not repeated. */
 static size_t add_words(char *out, size_t len, const char *s, char sep, int unique)
@@ -685,7 +204,7 @@ static size_t add_words(char *out, size_t len, const char *s, char sep, int uniq
     const char *p = s;
     while (*p) {
         size_t skip = 0;
-        if (*p == ',' || *p == ';' || *p == '|' || is_blank((unsigned char)*p))
+        if (*p == ',' || *p == ';' || *p == '|' || yb_cs_is_blank((unsigned char)*p))
             skip = 1;
         else if (strncmp(p, "\xef\xbc\x8c", 3) == 0 || strncmp(p, "\xe3\x80\x81", 3) == 0 ||
                  strncmp(p, "\xef\xbc\x9b", 3) == 0)
@@ -695,7 +214,7 @@ static size_t add_words(char *out, size_t len, const char *s, char sep, int uniq
             continue;
         }
         const char *w = p;
-        while (*p && *p != ',' && *p != ';' && *p != '|' && !is_blank((unsigned char)*p) &&
+        while (*p && *p != ',' && *p != ';' && *p != '|' && !yb_cs_is_blank((unsigned char)*p) &&
                strncmp(p, "\xef\xbc\x8c", 3) != 0 && strncmp(p, "\xe3\x80\x81", 3) != 0 &&
                strncmp(p, "\xef\xbc\x9b", 3) != 0)
             p++;
@@ -712,7 +231,7 @@ static size_t add_words(char *out, size_t len, const char *s, char sep, int uniq
             if (dup)
                 continue;
         }
-        if (len + wlen + 2 > RECORD_MAX)
+        if (len + wlen + 2 > YB_CS_RECORD_MAX)
             break;
         if (len)
             out[len++] = sep;
@@ -728,7 +247,7 @@ static int is_yes(const char *s, size_t len)
 {
     static const char *const yes[] = {"是", "y", "yes", "1", "true", "√"};
     for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-        if (same_name(s, len, yes[i], strlen(yes[i])))
+        if (yb_cs_same_name(s, len, yes[i], strlen(yes[i])))
             return 1;
     return 0;
 }
@@ -736,14 +255,14 @@ static int is_yes(const char *s, size_t len)
 static int parse_date_field(struct importer *im, int f, uint32_t *out, int *rejected)
 {
     size_t len;
-    const char *s = field(&im->rd, im->col[f], &len);
+    const char *s = yb_cs_field(&im->rd, im->col[f], &len);
     if (yb_cs_parse_date(s, out) == 0)
         return 0;
     *rejected = 1;
     return reject(im,
                   "%s \"%.40s\" is not a date; write yyyy-mm-dd (2024-01-31), yyyymmdd "
                   "or leave it empty",
-                  field_names[f], s);
+                  yb_cs_field_names[f], s);
 }
 
 static void progress(struct importer *im, int last);
@@ -864,10 +383,10 @@ static int import_row(struct importer *im)
     struct reader *r = &im->rd;
     if (r->too_long)
         return reject(im, "the row is longer than %d KiB (is a quote left open?)",
-                      RECORD_MAX / 1024);
+                      YB_CS_RECORD_MAX / 1024);
     if (r->too_many)
-        return reject(im, "the row has more than %d fields", MAX_COLUMNS);
-    size_t bad = utf8_invalid_at((const unsigned char *)r->raw, r->raw_len);
+        return reject(im, "the row has more than %d fields", YB_CS_MAX_COLUMNS);
+    size_t bad = yb_cs_utf8_invalid_at((const unsigned char *)r->raw, r->raw_len);
     if (bad < r->raw_len)
         return reject(im,
                       "invalid UTF-8 at byte %zu of the row (file offset %llu); save the "
@@ -876,7 +395,7 @@ static int import_row(struct importer *im)
     int empty = 1;
     for (size_t i = 0; i < r->n_fields && empty; i++) {
         size_t len;
-        field(r, (int)i, &len);
+        yb_cs_field(r, (int)i, &len);
         if (len)
             empty = 0;
     }
@@ -887,7 +406,7 @@ static int import_row(struct importer *im)
                       (unsigned long long)r->rec_line);
     for (size_t i = im->n_header; i < r->n_fields; i++) {
         size_t len;
-        field(r, (int)i, &len);
+        yb_cs_field(r, (int)i, &len);
         if (len)
             return reject(im, "the row has %zu fields but the header has %zu (%s)", r->n_fields,
                           im->n_header,
@@ -895,7 +414,7 @@ static int import_row(struct importer *im)
     }
 
     size_t code_len;
-    const char *code = field(r, im->col[F_CODE], &code_len);
+    const char *code = yb_cs_field(r, im->col[F_CODE], &code_len);
     if (code_len == 0)
         return reject(im, "the code is empty");
     if (code_len > YB_CS_MAX_CODE)
@@ -917,7 +436,7 @@ static int import_row(struct importer *im)
 
     struct yb_cs_entry e = {.kind = kind, .code = key};
     size_t len;
-    e.name = field(r, im->col[F_NAME], &len);
+    e.name = yb_cs_field(r, im->col[F_NAME], &len);
     int rejected = 0, rc = parse_date_field(im, F_BEGIN, &e.begin_date, &rejected);
     if (rc || rejected)
         return rc;
@@ -930,17 +449,17 @@ static int import_row(struct importer *im)
         yb_cs_date_text(e.end_date, x);
         return reject(im, "begin_date %s is after end_date %s", b, x);
     }
-    size_t flags_len = add_words(im->flags_buf, 0, field(r, im->col[F_FLAGS], &len), ',', 1);
+    size_t flags_len = add_words(im->flags_buf, 0, yb_cs_field(r, im->col[F_FLAGS], &len), ',', 1);
     im->flags_buf[flags_len] = '\0';
     for (size_t i = 0; i < im->n_flag_cols; i++) {
-        const char *s = field(r, im->flag_col[i], &len);
+        const char *s = yb_cs_field(r, im->flag_col[i], &len);
         if (is_yes(s, len))
             flags_len = add_words(im->flags_buf, flags_len, im->flag_word[i], ',', 1);
     }
     e.flags = im->flags_buf;
     size_t refs_len = 0;
     for (size_t i = 0; i < im->n_refs_cols; i++)
-        refs_len = add_words(im->refs_buf, refs_len, field(r, im->refs_col[i], &len), ' ', 0);
+        refs_len = add_words(im->refs_buf, refs_len, yb_cs_field(r, im->refs_col[i], &len), ' ', 0);
     im->refs_buf[refs_len] = '\0';
     e.refs = im->refs_buf;
 
@@ -994,18 +513,18 @@ static int map_header(struct importer *im)
     im->n_refs_cols = 0;
     for (size_t j = 0; j < r->n_fields; j++) {
         size_t len;
-        const char *h = field(r, (int)j, &len);
+        const char *h = yb_cs_field(r, (int)j, &len);
         for (size_t a = 0; a < im->cols.n; a++) {
             const struct alias *al = &im->cols.v[a];
-            if (!same_name(h, len, al->header, strlen(al->header)))
+            if (!yb_cs_same_name(h, len, al->header, strlen(al->header)))
                 continue;
             if (al->field < 0) {
-                if (im->n_flag_cols < MAX_COLUMNS) {
+                if (im->n_flag_cols < YB_CS_MAX_COLUMNS) {
                     im->flag_col[im->n_flag_cols] = (int)j;
                     im->flag_word[im->n_flag_cols++] = al->word;
                 }
             } else if (al->field == F_REFS) {
-                if (im->n_refs_cols < MAX_COLUMNS &&
+                if (im->n_refs_cols < YB_CS_MAX_COLUMNS &&
                     (im->n_refs_cols == 0 || im->refs_col[im->n_refs_cols - 1] != (int)j))
                     im->refs_col[im->n_refs_cols++] = (int)j;
                 im->col[F_REFS] = (int)j;
@@ -1049,7 +568,7 @@ static void header_cells(struct reader *r, char *buf, size_t cap)
     buf[0] = '\0';
     for (size_t j = 0; j < r->n_fields && n < cap - 1; j++) {
         size_t len;
-        const char *h = field(r, (int)j, &len);
+        const char *h = yb_cs_field(r, (int)j, &len);
         int w =
             snprintf(buf + n, cap - n, "%s\"%.*s\"", j ? ", " : "", (int)(len > 60 ? 60 : len), h);
         if (w < 0)
@@ -1067,7 +586,7 @@ static int read_header(struct importer *im)
     char first[512] = "";
     int records = 0;
     while (records < HEADER_SCAN) {
-        int rc = reader_next(r);
+        int rc = yb_cs_reader_next(r);
         if (rc < 0) {
             yb_cs_err(im->err, im->errcap, "cannot read the table %s: %s", im->imp->file,
                       strerror(r->error));
@@ -1079,11 +598,11 @@ static int read_header(struct importer *im)
             yb_cs_err(im->err, im->errcap,
                       "%s:%llu: the header line is longer than %d KiB or has more than %d "
                       "columns",
-                      im->imp->file, (unsigned long long)r->rec_line, RECORD_MAX / 1024,
-                      MAX_COLUMNS);
+                      im->imp->file, (unsigned long long)r->rec_line, YB_CS_RECORD_MAX / 1024,
+                      YB_CS_MAX_COLUMNS);
             return YB_ELIMIT;
         }
-        size_t bad = utf8_invalid_at((const unsigned char *)r->raw, r->raw_len);
+        size_t bad = yb_cs_utf8_invalid_at((const unsigned char *)r->raw, r->raw_len);
         if (bad < r->raw_len) {
             yb_cs_err(im->err, im->errcap,
                       "%s:%llu: the header is not UTF-8 (invalid byte at file offset %llu); "
@@ -1094,7 +613,7 @@ static int read_header(struct importer *im)
         }
         size_t nonempty = 0, len;
         for (size_t j = 0; j < r->n_fields; j++) {
-            field(r, (int)j, &len);
+            yb_cs_field(r, (int)j, &len);
             nonempty += len != 0;
         }
         if (nonempty == 0)
@@ -1270,8 +789,8 @@ int yb_cs_import_file(const struct yb_cs_import *imp, struct yb_cs_import_result
         rc = YB_EINVAL;
         goto out;
     }
-    im->flags_buf = malloc(RECORD_MAX + 1);
-    im->refs_buf = malloc(RECORD_MAX + 1);
+    im->flags_buf = malloc(YB_CS_RECORD_MAX + 1);
+    im->refs_buf = malloc(YB_CS_RECORD_MAX + 1);
     /* the first batch sized for the file (about 40 bytes a row at least) */
     struct stat st;
     size_t expect = stat(imp->file, &st) == 0 ? (size_t)st.st_size / 40 + 16 : 1024;
@@ -1282,10 +801,10 @@ int yb_cs_import_file(const struct yb_cs_import *imp, struct yb_cs_import_result
         rc = YB_ENOMEM;
         goto out;
     }
-    rc = columns_load(&im->cols, imp->columns_path, err, errcap);
+    rc = yb_cs_columns_load(&im->cols, imp->columns_path, err, errcap);
     if (rc)
         goto out;
-    rc = reader_open(&im->rd, imp->file, err, errcap);
+    rc = yb_cs_reader_open(&im->rd, imp->file, err, errcap);
     if (rc)
         goto out;
     rc = read_header(im);
@@ -1296,7 +815,7 @@ int yb_cs_import_file(const struct yb_cs_import *imp, struct yb_cs_import_result
         goto out;
 
     for (uint64_t records = 1;; records++) {
-        rc = reader_next(&im->rd);
+        rc = yb_cs_reader_next(&im->rd);
         if (rc < 0) {
             yb_cs_err(err, errcap, "cannot read the table %s at line %llu: %s", imp->file,
                       (unsigned long long)im->rd.line, strerror(im->rd.error));
@@ -1362,8 +881,8 @@ out:
     }
     if (rc && have_rejects && !keep_rejects)
         remove(im->rejects_path);
-    reader_close(&im->rd);
-    columns_free(&im->cols);
+    yb_cs_reader_close(&im->rd);
+    yb_cs_columns_free(&im->cols);
     seen_free(&im->seen);
     yb_cs_table_free(im->batch);
     free(im->items);

@@ -6,6 +6,7 @@
 #define YBGW_CS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -66,6 +67,66 @@ void yb_cs_date_text(uint32_t d, char buf[11]);
 
 /* Set err to a formatted message (truncated to errcap). */
 void yb_cs_err(char *err, size_t errcap, const char *fmt, ...) YB_PRINTF(3, 4);
+
+/* ---- cs_csv.c: the official table files, for cs_import.c ---------------- */
+
+#define YB_CS_RECORD_MAX (64 * 1024) /* bytes in one record */
+#define YB_CS_MAX_COLUMNS 64
+
+/* The fields a table's columns map to (columns.tsv names them so). */
+enum yb_cs_field { F_CODE, F_NAME, F_BEGIN, F_END, F_FLAGS, F_REFS, F_COUNT };
+extern const char *const yb_cs_field_names[F_COUNT];
+
+struct alias {
+    int field;  /* enum field, or -1 for a flag column */
+    char *word; /* the flag word of a flag column */
+    char *header;
+};
+
+struct columns {
+    struct alias *v;
+    size_t n, cap;
+};
+
+/* Load PATH (columns.tsv: "field<TAB>headers", aliases separated by |;
+ * flag:WORD=HEADER or a flag:WORD line for flag columns). NULL PATH: the
+ * plain field names only. */
+int yb_cs_columns_load(struct columns *c, const char *path, char *err, size_t errcap);
+void yb_cs_columns_free(struct columns *c);
+
+/* A header name matches an alias: ASCII letters without case, other bytes
+ * exactly. */
+int yb_cs_same_name(const char *a, size_t alen, const char *b, size_t blen);
+int yb_cs_is_blank(unsigned char c);
+
+struct reader {
+    FILE *f;
+    unsigned char *buf;
+    size_t pos, len;
+    int eof, error;
+    int tsv;
+    uint64_t line;   /* physical line of the next byte, from 1 */
+    uint64_t offset; /* file offset of the next byte */
+    /* the record just read */
+    uint64_t rec_line, rec_offset;
+    char *raw; /* its bytes as in the file, without the line end */
+    size_t raw_len;
+    char *text; /* the field values, each NUL-terminated */
+    size_t text_len;
+    size_t start[YB_CS_MAX_COLUMNS], end[YB_CS_MAX_COLUMNS];
+    size_t n_fields;
+    int too_long, too_many, open_quote;
+};
+
+/* Open PATH for reading records (skips a UTF-8 BOM, decides CSV or TSV). */
+int yb_cs_reader_open(struct reader *r, const char *path, char *err, size_t errcap);
+void yb_cs_reader_close(struct reader *r);
+/* Read the next record: 1 (a record), 0 (end of file) or YB_EIO. */
+int yb_cs_reader_next(struct reader *r);
+/* Field I of the record (trimmed, NUL-terminated), "" if absent. */
+const char *yb_cs_field(const struct reader *r, int i, size_t *len);
+/* The offset of the first byte that is not valid UTF-8, or LEN. */
+size_t yb_cs_utf8_invalid_at(const unsigned char *s, size_t len);
 
 /* ---- cs_import.c ----------------------------------------------------------- */
 
