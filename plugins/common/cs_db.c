@@ -246,6 +246,23 @@ out:
     return rc;
 }
 
+/* Open DB_PATH and, with BEGIN (NULL: none), start a transaction (*in_txn
+ * set); then say whether the code tables exist: 1, 0 (a database without
+ * them), or a negative YB_E* with err set (*db NULL when the open failed). */
+static int open_tables(const char *db_path, int readonly, const char *begin, sqlite3 **db,
+                       int *in_txn, char *err, size_t errcap)
+{
+    int rc = yb_cs_db_open(db_path, readonly, 0, db, err, errcap);
+    if (rc)
+        return rc;
+    if (begin) {
+        if ((rc = yb_cs_db_exec(*db, begin, db_path, err, errcap)))
+            return rc;
+        *in_txn = 1;
+    }
+    return has_schema(*db, db_path, err, errcap);
+}
+
 int yb_cs_db_load(const char *db_path, const char *standard, const char *version,
                   struct yb_cs_table **out, struct yb_cs_version *info, char *err, size_t errcap)
 {
@@ -257,16 +274,9 @@ int yb_cs_db_load(const char *db_path, const char *standard, const char *version
         return YB_EINVAL;
     }
     *out = NULL;
-    int rc = yb_cs_db_open(db_path, 1, 0, &db, err, errcap);
-    if (rc)
-        goto out;
     /* One read transaction: the version row and its entries agree even if
      * an activation or import commits meanwhile. */
-    rc = yb_cs_db_exec(db, "BEGIN", db_path, err, errcap);
-    if (rc)
-        goto out;
-    in_txn = 1;
-    rc = has_schema(db, db_path, err, errcap);
+    int rc = open_tables(db_path, 1, "BEGIN", &db, &in_txn, err, errcap);
     if (rc < 0)
         goto out;
     if (rc == 0) {
@@ -325,10 +335,10 @@ int yb_cs_db_versions(const char *db_path, const char *standard,
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = yb_cs_db_open(db_path, 1, 0, &db, err, errcap);
-    if (rc)
+    int in_txn = 0;
+    int rc = open_tables(db_path, 1, NULL, &db, &in_txn, err, errcap);
+    if (rc < 0 && !db)
         return rc == YB_ENOENT ? YB_ENOENT : YB_EIO;
-    rc = has_schema(db, db_path, err, errcap);
     if (rc <= 0)
         goto out; /* no tables: no versions */
     rc = YB_EIO;
@@ -396,14 +406,7 @@ int yb_cs_db_activate(const char *db_path, const char *standard, const char *ver
         yb_cs_err(err, errcap, "yb_cs_db_activate: no standard or version");
         return YB_EINVAL;
     }
-    int rc = yb_cs_db_open(db_path, 0, 0, &db, err, errcap);
-    if (rc)
-        goto out;
-    rc = yb_cs_db_exec(db, "BEGIN IMMEDIATE", db_path, err, errcap);
-    if (rc)
-        goto out;
-    in_txn = 1;
-    rc = has_schema(db, db_path, err, errcap);
+    int rc = open_tables(db_path, 0, "BEGIN IMMEDIATE", &db, &in_txn, err, errcap);
     if (rc < 0)
         goto out;
     if (rc == 0) {

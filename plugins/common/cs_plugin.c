@@ -95,13 +95,25 @@ static const struct yb_cs_check builtin_checks[] = {
 
 /* ---- judging a code ---- */
 
+/* The table entry of CODE, which matched SHAPE as KIND; NULL when no table
+ * is loaded or the code is not in it (as this kind). */
+static const struct yb_cs_entry *entry_of(const struct yb_cs_plugin *p, const char *kind,
+                                          const struct yb_cs_shape *shape, const char *code,
+                                          size_t len)
+{
+    if (!p->table)
+        return NULL;
+    char key[YB_CS_MAX_CODE + 1];
+    size_t klen = yb_cs_key(p->rules, shape, code, len, key, sizeof(key));
+    const struct yb_cs_entry *e = yb_cs_table_find(p->table, key, klen);
+    return e && strcmp(e->kind, kind) == 0 ? e : NULL;
+}
+
 static int judge(const struct yb_cs_plugin *p, const char *kind, const char *code, size_t len,
-                 struct yb_code_verdict *v, const struct yb_cs_entry **entry_out)
+                 struct yb_code_verdict *v)
 {
     const struct yb_cs_rules *r = p->rules;
     struct yb_cs_shape shape;
-    if (entry_out)
-        *entry_out = NULL;
     memset(v, 0, sizeof(*v));
     if (!yb_cs_match(r, kind, code, len, &shape, v))
         return 0;
@@ -126,13 +138,7 @@ static int judge(const struct yb_cs_plugin *p, const char *kind, const char *cod
     }
     int warned = v->status == YB_CODE_WARN; /* a check may warn without refusing */
     if (p->table) {
-        char key[YB_CS_MAX_CODE + 1];
-        size_t klen = yb_cs_key(r, &shape, code, len, key, sizeof(key));
-        const struct yb_cs_entry *e = yb_cs_table_find(p->table, key, klen);
-        if (e && strcmp(e->kind, kind) != 0)
-            e = NULL;
-        if (entry_out)
-            *entry_out = e;
+        const struct yb_cs_entry *e = entry_of(p, kind, &shape, code, len);
         if (!e) {
             if (p->version.sample) {
                 yb_cs_verdict(v, YB_CODE_WARN, "table",
@@ -177,7 +183,7 @@ static int judge(const struct yb_cs_plugin *p, const char *kind, const char *cod
 static int kind_validate(void *state, const char *code, size_t len, struct yb_code_verdict *v)
 {
     const struct kind_state *ks = state;
-    return judge(ks->plugin, ks->name, code, len, v, NULL);
+    return judge(ks->plugin, ks->name, code, len, v);
 }
 
 /* Which of several kinds a field names does a code belong to? By the shape of
@@ -269,8 +275,8 @@ static int kind_explain(void *state, const char *code, size_t len, char *buf, si
     }
     /* the verdict, and the entry looked up apart from it: a failed segment
      * check stops judge() before the table, but the entry still explains */
-    judge(p, ks->name, code, len, &v, NULL);
-    const struct yb_cs_entry *e = yb_cs_plugin_lookup(p, ks->name, code, len);
+    judge(p, ks->name, code, len, &v);
+    const struct yb_cs_entry *e = entry_of(p, ks->name, &shape, code, len);
     if (!p->table) {
         put(buf, cap, &used, "table: none loaded for %s; membership not checked\n", r->standard);
     } else if (!e) {
@@ -537,7 +543,7 @@ int yb_cs_plugin_path(const struct yb_cs_plugin *p, const char *relative, char *
 int yb_cs_plugin_validate(const struct yb_cs_plugin *p, const char *kind, const char *code,
                           size_t len, struct yb_code_verdict *v)
 {
-    return judge(p, kind, code, len, v, NULL);
+    return judge(p, kind, code, len, v);
 }
 
 const struct yb_cs_entry *yb_cs_plugin_lookup(const struct yb_cs_plugin *p, const char *kind,
@@ -547,8 +553,5 @@ const struct yb_cs_entry *yb_cs_plugin_lookup(const struct yb_cs_plugin *p, cons
     struct yb_code_verdict v;
     if (!p->table || !yb_cs_match(p->rules, kind, code, len, &shape, &v))
         return NULL;
-    char key[YB_CS_MAX_CODE + 1];
-    size_t klen = yb_cs_key(p->rules, &shape, code, len, key, sizeof(key));
-    const struct yb_cs_entry *e = yb_cs_table_find(p->table, key, klen);
-    return e && strcmp(e->kind, kind) == 0 ? e : NULL;
+    return entry_of(p, kind, &shape, code, len);
 }
