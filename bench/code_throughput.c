@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "plugin_host.h"
 #include "settings.h"
 
@@ -37,39 +38,19 @@ static const struct sample defaults[] = {
     {"admdvs", "450199"},
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kib = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kib;
-}
-
 /* Validate CODE with KIND for about SECONDS; returns codes per second. */
 static double run(const struct yb_code_kind *k, const char *code, double seconds, int *status)
 {
     size_t len = strlen(code);
     struct yb_code_verdict v;
     unsigned long n = 0;
-    double start = now_s(), end = start + seconds, t;
+    double start = bench_now(), end = start + seconds, t;
     do {
         for (int i = 0; i < 10000; i++) {
             k->validate(k->state, code, len, &v);
             n++;
         }
-        t = now_s();
+        t = bench_now();
     } while (t < end);
     *status = v.status;
     return (double)n / (t - start);
@@ -95,23 +76,23 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    long rss_before = rss_kib();
+    long rss_before = bench_rss_kib();
     char err[1024];
     struct yb_settings *s = yb_settings_load(conf, err, sizeof(err));
     if (!s) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    double t0 = now_s();
+    double t0 = bench_now();
     struct yb_plugin_set *set = yb_plugins_load(s, err, sizeof(err));
     if (!set) {
         fprintf(stderr, "%s\n", err);
         yb_settings_free(s);
         return 1;
     }
-    double load_s = now_s() - t0;
+    double load_s = bench_now() - t0;
     printf("configuration %s: %zu kinds loaded in %.3f s, resident memory %+ld KiB\n", conf,
-           yb_plugins_kind_count(set), load_s, rss_kib() - rss_before);
+           yb_plugins_kind_count(set), load_s, bench_rss_kib() - rss_before);
     const struct sample *list = n_given ? given : defaults;
     size_t n = n_given ? n_given : sizeof(defaults) / sizeof(defaults[0]);
     printf("%-10s %-26s %-8s %14s %10s\n", "kind", "code", "verdict", "codes/s", "ns/code");

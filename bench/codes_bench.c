@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "codeset.h"
 
 #define KEY_WIDTH 32
@@ -58,33 +59,6 @@ static const char fallback_columns[] = "field\theaders\n"
                                        "name\t注册名称|医保通用名|name\n"
                                        "begin_date\t开始日期|begin_date\n"
                                        "end_date\t结束日期|end_date\n";
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kib = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return kib;
-}
 
 /* The SYNTHETIC code number P of a standard. */
 static void drug_code(char *buf, size_t cap, unsigned long p)
@@ -188,10 +162,10 @@ static int bench_standard(const char *dir, const char *src, const char *standard
                                .version = version,
                                .activate = 1};
     struct yb_cs_import_result res;
-    double t0 = now_seconds(), c0 = cpu_seconds();
+    double t0 = bench_now(), c0 = bench_cpu();
     int rc = yb_cs_import_file(&imp, &res, err, sizeof(err));
-    out->import_s = now_seconds() - t0;
-    out->import_cpu = cpu_seconds() - c0;
+    out->import_s = bench_now() - t0;
+    out->import_cpu = bench_cpu() - c0;
     yb_cs_rules_free(rules);
     if (rc) {
         fprintf(stderr, "import %s: %s\n", standard, err);
@@ -206,13 +180,13 @@ static int bench_standard(const char *dir, const char *src, const char *standard
     struct yb_cs_table *t = NULL;
     struct yb_cs_version info;
     malloc_trim(0);
-    out->rss_before = rss_kib();
-    t0 = now_seconds();
-    c0 = cpu_seconds();
+    out->rss_before = bench_rss_kib();
+    t0 = bench_now();
+    c0 = bench_cpu();
     rc = yb_cs_db_load(db, standard, NULL, &t, &info, err, sizeof(err));
-    out->load_s = now_seconds() - t0;
-    out->load_cpu = cpu_seconds() - c0;
-    out->rss_after = rss_kib();
+    out->load_s = bench_now() - t0;
+    out->load_cpu = bench_cpu() - c0;
+    out->rss_after = bench_rss_kib();
     if (rc) {
         fprintf(stderr, "load %s: %s\n", standard, err);
         return -1;
@@ -243,18 +217,18 @@ static int bench_standard(const char *dir, const char *src, const char *standard
     }
     size_t found = 0;
     unsigned half = LOOKUPS / 2;
-    t0 = now_seconds();
+    t0 = bench_now();
     for (unsigned i = 0; i < half; i++) {
         size_t k = i % sample;
         found += yb_cs_table_find(t, hits + k * KEY_WIDTH, lens[2 * k]) != NULL;
     }
-    out->hit_ns = (now_seconds() - t0) * 1e9 / half;
-    t0 = now_seconds();
+    out->hit_ns = (bench_now() - t0) * 1e9 / half;
+    t0 = bench_now();
     for (unsigned i = 0; i < half; i++) {
         size_t k = i % sample;
         found += yb_cs_table_find(t, misses + k * KEY_WIDTH, lens[2 * k + 1]) != NULL;
     }
-    out->miss_ns = (now_seconds() - t0) * 1e9 / half;
+    out->miss_ns = (bench_now() - t0) * 1e9 / half;
     if (found != half)
         fprintf(stderr, "%s: %zu of %u lookups found, expected %u\n", standard, found, LOOKUPS,
                 half);
@@ -283,10 +257,10 @@ static double memory_latency_ns(void)
         next[j] = t;
     }
     size_t p = 0, steps = 2000000;
-    double t0 = now_seconds();
+    double t0 = bench_now();
     for (size_t i = 0; i < steps; i++)
         p = next[p];
-    double ns = (now_seconds() - t0) * 1e9 / (double)steps;
+    double ns = (bench_now() - t0) * 1e9 / (double)steps;
     free(next);
     return p == n ? -1 : ns; /* p is used, so the chase is not optimised out */
 }

@@ -8,50 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "plugin_host.h"
-#include "settings.h"
-#include "testutil.h"
+#include "cstest.h"
 
 static struct yb_plugin_set *set;
 static const struct yb_code_kind *kind;
-
-static struct yb_plugin_set *load_with(const char *section)
-{
-    char path[] = "/tmp/ybgw-admdvs-XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "upstream u { endpoint http://127.0.0.1:1/; }\ndata_dir %s;\nplugin_dir %s;\n%s\n",
-            yb_test_srcpath("codesets"), yb_test_buildpath("plugins/.libs"), section);
-    fclose(f);
-    char err[1024];
-    struct yb_settings *s = yb_settings_load(path, err, sizeof(err));
-    unlink(path);
-    if (!s) {
-        fprintf(stderr, "%s\n", err);
-        return NULL;
-    }
-    struct yb_plugin_set *p = yb_plugins_load(s, err, sizeof(err));
-    if (!p)
-        fprintf(stderr, "%s\n", err);
-    yb_settings_free(s);
-    return p;
-}
-
-static int check(const char *code, struct yb_code_verdict *v)
-{
-    memset(v, 0, sizeof(*v));
-    CU_ASSERT_EQUAL(kind->validate(kind->state, code, strlen(code), v), 0);
-    return v->status;
-}
 
 static void test_real_codes_pass(void)
 {
     struct yb_code_verdict v;
     /* pool codes from platform samples (derived rows), the national level */
-    CU_ASSERT_EQUAL(check("450199", &v), YB_CODE_VALID);
-    CU_ASSERT_EQUAL(check("431199", &v), YB_CODE_VALID);
-    CU_ASSERT_EQUAL(check("459900", &v), YB_CODE_VALID);
-    CU_ASSERT_EQUAL(check("100000", &v), YB_CODE_VALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "450199", &v), YB_CODE_VALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "431199", &v), YB_CODE_VALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "459900", &v), YB_CODE_VALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "100000", &v), YB_CODE_VALID);
     /* GB/T 2260 counties, prefectures and provinces of the MCA list */
     static const char *const real[] = {
         "110101", /* 北京市东城区 */
@@ -72,7 +41,7 @@ static void test_real_codes_pass(void)
         "820000", /* 澳门特别行政区 */
     };
     for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
-        if (check(real[i], &v) != YB_CODE_VALID)
+        if (cstest_check(kind, real[i], &v) != YB_CODE_VALID)
             fprintf(stderr, "%s: %s\n", real[i], v.reason);
         CU_ASSERT_EQUAL(v.status, YB_CODE_VALID);
     }
@@ -81,44 +50,44 @@ static void test_real_codes_pass(void)
 static void test_wrong_length(void)
 {
     struct yb_code_verdict v;
-    CU_ASSERT_EQUAL(check("4301", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "4301", &v), YB_CODE_INVALID);
     CU_ASSERT_STRING_EQUAL(v.segment, "length");
     CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "6 digits, got 4"));
-    CU_ASSERT_EQUAL(check("4501990", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "4501990", &v), YB_CODE_INVALID);
 }
 
 static void test_non_digits(void)
 {
     struct yb_code_verdict v;
-    CU_ASSERT_EQUAL(check("45019X", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "45019X", &v), YB_CODE_INVALID);
     CU_ASSERT_STRING_EQUAL(v.segment, "digits");
 }
 
 static void test_unknown_province(void)
 {
     struct yb_code_verdict v;
-    CU_ASSERT_EQUAL(check("990100", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "990100", &v), YB_CODE_INVALID);
     CU_ASSERT_STRING_EQUAL(v.segment, "province");
-    CU_ASSERT_EQUAL(check("000000", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "000000", &v), YB_CODE_INVALID);
 }
 
 static void test_not_in_table_rejected(void)
 {
     struct yb_code_verdict v;
     /* structurally fine, province known, not in the loaded table */
-    CU_ASSERT_EQUAL(check("459999", &v), YB_CODE_INVALID); /* no prefecture 4599 */
+    CU_ASSERT_EQUAL(cstest_check(kind, "459999", &v), YB_CODE_INVALID); /* no prefecture 4599 */
     CU_ASSERT_STRING_EQUAL(v.segment, "table");
     CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "city pool"));
     CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "广西壮族自治区"));
-    CU_ASSERT_EQUAL(check("450198", &v), YB_CODE_INVALID); /* no such county */
+    CU_ASSERT_EQUAL(cstest_check(kind, "450198", &v), YB_CODE_INVALID); /* no such county */
     CU_ASSERT_STRING_EQUAL(v.segment, "table");
     CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "county"));
     /* municipalities have no prefecture rows, so no derived city pool */
-    CU_ASSERT_EQUAL(check("110199", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "110199", &v), YB_CODE_INVALID);
     /* retired in 2025 (merged into 两江新区 500157) */
-    CU_ASSERT_EQUAL(check("500105", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "500105", &v), YB_CODE_INVALID);
     /* no provincial pool for Hong Kong, Macao, Taiwan */
-    CU_ASSERT_EQUAL(check("819900", &v), YB_CODE_INVALID);
+    CU_ASSERT_EQUAL(cstest_check(kind, "819900", &v), YB_CODE_INVALID);
 }
 
 /* Other plugins hand the region inside their codes over as (pointer, 6):
@@ -169,7 +138,7 @@ static void test_full_table_loaded(void)
         CU_ASSERT(strcmp(prev, line) < 0); /* sorted, no duplicates */
         snprintf(prev, sizeof(prev), "%s", line);
         struct yb_code_verdict v;
-        if (check(line, &v) != YB_CODE_VALID) {
+        if (cstest_check(kind, line, &v) != YB_CODE_VALID) {
             fprintf(stderr, "%s %s: %s\n", line, name, v.reason);
             CU_FAIL("a row of the table is not accepted");
         }
@@ -186,7 +155,7 @@ static void test_full_table_loaded(void)
 static void test_membership_warn_and_off(void)
 {
     struct yb_plugin_set *p =
-        load_with("plugin admdvs { table admdvs/admdvs.tsv; membership warn; }");
+        cstest_load("plugin admdvs { table admdvs/admdvs.tsv; membership warn; }", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     const struct yb_code_kind *k = yb_plugins_kind(p, "admdvs");
     struct yb_code_verdict v;
@@ -195,7 +164,7 @@ static void test_membership_warn_and_off(void)
     CU_ASSERT_EQUAL(v.status, YB_CODE_WARN);
     yb_plugins_free(p);
 
-    p = load_with("plugin admdvs { provinces admdvs/provinces.tsv; }");
+    p = cstest_load("plugin admdvs { provinces admdvs/provinces.tsv; }", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     k = yb_plugins_kind(p, "admdvs");
     memset(&v, 0, sizeof(v));
@@ -206,8 +175,9 @@ static void test_membership_warn_and_off(void)
 
 static void test_bad_membership_value_stops_load(void)
 {
-    CU_ASSERT_PTR_NULL(load_with("plugin admdvs { table admdvs/admdvs.tsv; membership maybe; }"));
-    CU_ASSERT_PTR_NULL(load_with("plugin admdvs { table admdvs/nosuch.tsv; }"));
+    CU_ASSERT_PTR_NULL(
+        cstest_load("plugin admdvs { table admdvs/admdvs.tsv; membership maybe; }", NULL));
+    CU_ASSERT_PTR_NULL(cstest_load("plugin admdvs { table admdvs/nosuch.tsv; }", NULL));
 }
 
 static void test_explain(void)
@@ -232,7 +202,7 @@ static void test_explain(void)
 
 int main(void)
 {
-    set = load_with("plugin admdvs { table admdvs/admdvs.tsv; }");
+    set = cstest_load("plugin admdvs { table admdvs/admdvs.tsv; }", NULL);
     if (!set || !(kind = yb_plugins_kind(set, "admdvs"))) {
         fprintf(stderr, "admdvs plugin did not load\n");
         return 1;

@@ -150,6 +150,16 @@ static inline const char *cstest_explain(const struct yb_code_kind *kind, const 
     return buf;
 }
 
+/* Does TEXT contain PART? Says what was missing where when not. */
+static inline int cstest_has(const char *text, const char *part)
+{
+    if (!strstr(text, part)) {
+        fprintf(stderr, "\n  expected \"%s\" in: %s\n", part, text);
+        return 0;
+    }
+    return 1;
+}
+
 /* Assert that KIND judges CODE with STATUS, the verdict segment SEGMENT
  * (NULL: any) and each of WORDS (N_WORDS, NULL entries skipped) in its
  * reason; say which code failed and how. */
