@@ -121,6 +121,23 @@ static int host_code_tables(const struct yb_conf *conf, char *buf, size_t cap)
     return n < 0 || (size_t)n >= cap ? YB_ELIMIT : 0;
 }
 
+static int host_conf_each(const struct yb_conf *conf, const char *name,
+                          int (*fn)(void *arg, int argc, const char *const *argv,
+                                    const char *where),
+                          void *arg)
+{
+    for (const struct yb_conf *d = conf ? conf->children : NULL; d; d = d->next) {
+        if (strcmp(d->name, name) != 0)
+            continue;
+        char where[320];
+        snprintf(where, sizeof(where), "%s:%d", d->file ? d->file : "?", d->line);
+        int rc = fn(arg, d->argc, (const char *const *)d->argv, where);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int host_register_kind(const struct yb_host *host, const struct yb_code_kind *kind)
 {
     struct loaded_plugin *lp = host->host_state;
@@ -268,6 +285,7 @@ const struct yb_host yb_host_template = {
     .data_path = host_data_path,
     .code_tables = host_code_tables,
     .kind_policy = host_kind_policy,
+    .conf_each = host_conf_each,
 };
 
 /* ---- loading ---- */
@@ -437,17 +455,28 @@ nomem:
     return NULL;
 }
 
+/* One hook of every plugin that has it, in configured order. */
+#define RUN_IN_ORDER(set, hook, txn)                                                               \
+    do {                                                                                           \
+        for (size_t i = 0; i < (set)->n_plugins; i++) {                                            \
+            const struct yb_plugin *p = (set)->plugins[i].plugin;                                  \
+            if (!HAS_HOOK(p, hook))                                                                \
+                continue;                                                                          \
+            int rc = p->hook((set)->plugins[i].state, (txn));                                      \
+            if (rc != YB_PASS)                                                                     \
+                return rc;                                                                         \
+        }                                                                                          \
+        return YB_PASS;                                                                            \
+    } while (0)
+
+int yb_plugins_on_prepare(struct yb_plugin_set *set, struct yb_txn *txn)
+{
+    RUN_IN_ORDER(set, on_prepare, txn);
+}
+
 int yb_plugins_on_request(struct yb_plugin_set *set, struct yb_txn *txn)
 {
-    for (size_t i = 0; i < set->n_plugins; i++) {
-        const struct yb_plugin *p = set->plugins[i].plugin;
-        if (!HAS_HOOK(p, on_request))
-            continue;
-        int rc = p->on_request(set->plugins[i].state, txn);
-        if (rc != YB_PASS)
-            return rc;
-    }
-    return YB_PASS;
+    RUN_IN_ORDER(set, on_request, txn);
 }
 
 int yb_plugins_on_response(struct yb_plugin_set *set, struct yb_txn *txn)

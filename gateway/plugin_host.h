@@ -26,8 +26,10 @@ struct yb_plugin_set *yb_plugins_load(const struct yb_settings *settings, char *
                                       size_t errlen);
 void yb_plugins_free(struct yb_plugin_set *set);
 
-/* Run the request hooks in configured order, the response hooks in reverse
- * order. Returns the first result that is not YB_PASS, or YB_PASS. */
+/* Run the prepare hooks (before the schema check) and the request hooks in
+ * configured order, the response hooks in reverse order. Returns the first
+ * result that is not YB_PASS, or YB_PASS. */
+int yb_plugins_on_prepare(struct yb_plugin_set *set, struct yb_txn *txn);
 int yb_plugins_on_request(struct yb_plugin_set *set, struct yb_txn *txn);
 int yb_plugins_on_response(struct yb_plugin_set *set, struct yb_txn *txn);
 

@@ -577,6 +577,27 @@ void yb_txn_refuse(struct yb_worker *worker, struct yb_snapshot *snap, struct ev
     yb_txn_fail(txn, http_status, YB_OUTCOME_REJECTED, "", rule, "listener", "%s", message);
 }
 
+/* After a hook stage that returned RC: end the transaction if a plugin
+ * refused the message (YB_REJECT, or an error finding) or failed (YB_ERROR),
+ * and return 1; return 0 when it may go on (YB_PASS, or YB_DONE for the
+ * caller to handle). */
+static int plugin_stopped(struct yb_txn *txn, int rc, const char *stage)
+{
+    if (rc == YB_REJECT || txn->diag.errors) {
+        if (!txn->diag.errors)
+            yb_diag_add(&txn->diag, YB_DIAG_ERROR, "", "plugin", NULL, "gateway",
+                        "refused by a plugin");
+        reply_findings(txn, 200, YB_OUTCOME_REJECTED);
+        return 1;
+    }
+    if (rc == YB_ERROR) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
+                    "a plugin failed while %s this message; it was not sent", stage);
+        return 1;
+    }
+    return 0;
+}
+
 void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
                   const char *body, size_t len, const char *path_infno)
 {
@@ -609,6 +630,16 @@ void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evh
         reply_findings(txn, 200, YB_OUTCOME_REJECTED);
         return;
     }
+    /* plugins that complete the message (local codes to national ones), so
+     * that the schema checks what the platform will get */
+    int rc = yb_plugins_on_prepare(snap->plugins, txn);
+    if (plugin_stopped(txn, rc, "preparing"))
+        return;
+    if (rc != YB_PASS) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
+                    "a prepare hook returned %d; the message was not sent", rc);
+        return;
+    }
     struct yb_node *input = yb_node_get(txn->request, "input");
     yb_schema_check_input(snap->schemas, txn->infno, input, &txn->diag, yb_txn_check_kinds, txn);
     if (txn->diag.errors) {
@@ -617,19 +648,9 @@ void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evh
     }
 
     /* plugins: more checks, translation, routing */
-    int rc = yb_plugins_on_request(snap->plugins, txn);
-    if (rc == YB_REJECT || txn->diag.errors) {
-        if (!txn->diag.errors)
-            yb_diag_add(&txn->diag, YB_DIAG_ERROR, "", "plugin", NULL, "gateway",
-                        "refused by a plugin");
-        reply_findings(txn, 200, YB_OUTCOME_REJECTED);
+    rc = yb_plugins_on_request(snap->plugins, txn);
+    if (plugin_stopped(txn, rc, "checking"))
         return;
-    }
-    if (rc == YB_ERROR) {
-        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "plugin", "gateway",
-                    "a plugin failed while checking this message; it was not sent");
-        return;
-    }
     if (rc == YB_DONE && txn->response) {
         txn->outcome = YB_OUTCOME_OK;
         reply(txn, 200, txn->response);

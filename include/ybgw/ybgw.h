@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define YB_PLUGIN_ABI_MAJOR 1
-#define YB_PLUGIN_ABI_MINOR 1
+#define YB_PLUGIN_ABI_MINOR 2
 #define YB_PLUGIN_ABI ((YB_PLUGIN_ABI_MAJOR << 16) | YB_PLUGIN_ABI_MINOR)
 #define YB_ABI_MAJOR(abi) ((uint32_t)(abi) >> 16)
 
@@ -188,6 +188,14 @@ struct yb_host {
      * configuration, for plugins that check codes themselves (a diagnosis
      * whose kind depends on a sibling field). */
     int (*kind_policy)(const struct yb_txn *txn, const char *kind);
+
+    /* ---- since ABI 1.2 ---- */
+    /* Call FN for each directive NAME of the plugin's section, in file order
+     * (a directive that may repeat: a table of rules). WHERE is "file:line"
+     * for messages. Returns 0, or the first non-zero value FN returned. */
+    int (*conf_each)(const struct yb_conf *conf, const char *name,
+                     int (*fn)(void *arg, int argc, const char *const *argv, const char *where),
+                     void *arg);
 };
 /* Non-zero if HOST has the member FIELD (a later minor version's). */
 #define YB_HOST_HAS(host, field)                                                                  \
@@ -207,6 +215,14 @@ struct yb_plugin {
     int (*on_response)(void *state, struct yb_txn *txn);
     void (*fini)(void *state);
     uintptr_t reserved[4]; /* must be zero */
+
+    /* ---- since ABI 1.2 (a hook past struct_size counts as absent) ---- */
+    /* Optional: runs after the envelope check and before the schema check,
+     * in configured order. A plugin that completes a message does it here
+     * (the catalog fills national codes from the hospital's local ones), so
+     * that the schema and the code kinds then check exactly the message the
+     * platform will get. Returns enum yb_hook_result, as on_request. */
+    int (*on_prepare)(void *state, struct yb_txn *txn);
 };
 
 /* Each module exports exactly this. */
