@@ -2,9 +2,11 @@
  * fees.c - fee lines: 2204 and 2205 (outpatient), 2301 and 2302 (inpatient).
  *
  * Each line is checked (amount = cnt × pric to the fen, a fresh
- * feedetl_sn, a live visit), given its charge level from the catalogue
- * (simconf.c) and split by the person's policy (fund.c), and stored with
- * its split, so that a settlement only adds lines up.
+ * feedetl_sn, a live visit, and with check_mapping on its 3301 mapping:
+ * catalog.c), given its charge level from the catalogue (simconf.c) and
+ * split by the person's policy (fund.c), and stored with its split, so
+ * that a settlement only adds lines up. An upload is all or nothing: a bad
+ * line refuses the request, and handlers.c rolls back the lines before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,9 @@ static int fee_line(struct ybsim_ctx *c, const struct yb_node *line, size_t i, c
         return ybsim_fail(c, "人员与就诊信息不符: %s.psn_no %s, but mdtrt_id %s is a visit of %s",
                           where, f.psn_no, f.mdtrt_id, fv->v.psn_no);
     }
+
+    if ((rc = ybsim_check_fee_mapping(c, where, &f)))
+        return rc;
 
     struct ybsim_charge charge;
     const struct ybsim_item *item;

@@ -407,3 +407,50 @@ int ybsim_visit_from(struct ybsim_ctx *c, const struct yb_node *in, const char *
         return rc;
     return ybsim_load_visit(c, mdtrt_id, psn_no, kind, v);
 }
+
+/* ---- dates ---- */
+
+static int digits_at(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int ybsim_date_norm(const char *s, char out[11])
+{
+    int y, m, d;
+    size_t len, slen = s ? strlen(s) : 0;
+    if (slen < 8)
+        return YB_EINVAL;
+    if (slen >= 10 && (s[4] == '-' || s[4] == '/') && s[7] == s[4]) {
+        if (digits_at(s, 4, &y) || digits_at(s + 5, 2, &m) || digits_at(s + 8, 2, &d))
+            return YB_EINVAL;
+        len = 10;
+    } else {
+        if (digits_at(s, 4, &y) || digits_at(s + 4, 2, &m) || digits_at(s + 6, 2, &d))
+            return YB_EINVAL;
+        len = 8;
+    }
+    if (s[len]) {
+        /* a time part: separator, then at most 12 characters of 0-9 : . */
+        const char *t = s + len + 1;
+        if ((s[len] != ' ' && s[len] != 'T') || !*t || strlen(t) > 12 ||
+            strspn(t, "0123456789:.") != strlen(t))
+            return YB_EINVAL;
+    }
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap))
+        return YB_EINVAL;
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+    memcpy(out, buf, 11);
+    return 0;
+}

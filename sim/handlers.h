@@ -42,4 +42,13 @@ struct yb_node *ybsim_answer(struct ybsim_sim *sim, const struct ybsim_platform 
                              const char *path_infno, const struct timespec *received,
                              struct ybsim_result *result);
 
+/* Load the mappings file (a TSV: fixmedins_code, fixmedins_hilist_id,
+ * fixmedins_hilist_name, list_type, med_list_codg, begndate, enddate; see
+ * conf/sim/mappings.tsv) in one transaction. A local code already mapped in
+ * the database keeps its mapping (*kept); the others are stored (*added),
+ * with upload_time now. A bad line stores nothing: "file:line: reason" in
+ * err and a negative YB_E*. */
+int ybsim_catalog_load_mappings(struct ybsim_store *st, const char *path, const char *now,
+                                int *added, int *kept, char *err, size_t errlen);
+
 #endif

@@ -137,7 +137,18 @@ int ybsim_check_visit_live(struct ybsim_ctx *c, const struct ybsim_visit *v);
  * rejecting */
 const struct ybsim_policy *ybsim_find_policy(struct ybsim_ctx *c, const struct ybsim_person *p,
                                              const char *insutype, const char *kind);
+/* With check_mapping on: the fee line f (at where, "input.feedetail[2]")
+ * names a local code (medins_list_codg) this institution mapped with 3301
+ * (or the mappings file) to the line's med_list_codg, for the date of its
+ * fee_ocur_time; else rejects (目录对照信息不存在, 目录对照不符,
+ * 目录对照不在有效期). Off: always 0. */
+int ybsim_check_fee_mapping(struct ybsim_ctx *c, const char *where, const struct ybsim_fee *f);
 /* whole years from brdy to now (both yyyy-MM-dd...) */
 int ybsim_age_of(const char *brdy, const char *now);
+/* Date s (yyyy-MM-dd, yyyyMMdd or yyyy/MM/dd: a real calendar date, year
+ * 1900 to 2999, optionally followed by " " or "T" and a time of digits,
+ * ':' and '.') written as "yyyy-MM-dd" into out; the time is dropped.
+ * 0, or YB_EINVAL. */
+int ybsim_date_norm(const char *s, char out[11]);
 
 #endif

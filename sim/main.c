@@ -3,15 +3,17 @@
  * shutdown.
  *
  * Reads the configuration, opens the state database and loads the sample
- * persons, binds the listeners and runs the event loop until SIGTERM or
- * SIGINT, then frees everything (tests run it under AddressSanitizer with
- * leak detection, so a clean exit is a tested property).
+ * persons and the mappings filed before, binds the listeners and runs the
+ * event loop until SIGTERM or SIGINT, then frees everything (tests run it
+ * under AddressSanitizer with leak detection, so a clean exit is a tested
+ * property).
  */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handlers.h"
@@ -28,7 +30,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: ybgw-sim -c FILE       run the simulator with configuration FILE\n"
-            "       ybgw-sim -t -c FILE    check FILE (and its persons file) and exit\n"
+            "       ybgw-sim -t -c FILE    check FILE (and its persons and mappings files), exit\n"
             "       ybgw-sim -h            this help\n"
             "       ybgw-sim -V            version\n"
             "\n"
@@ -57,9 +59,27 @@ static void announce(const struct ybsim_config *conf)
             fprintf(stderr, " %s", p->serves[i]);
         fprintf(stderr, "%s\n", p->is_default ? " and is the default" : "");
     }
-    fprintf(stderr, "ybgw-sim: database %s; sign-in %s; duplicate msgid %s\n", conf->database,
-            conf->require_sign_in ? "required" : "not required",
-            conf->reject_duplicate_msgid ? "rejected" : "accepted");
+    fprintf(stderr, "ybgw-sim: database %s; sign-in %s; duplicate msgid %s; fee lines %s\n",
+            conf->database, conf->require_sign_in ? "required" : "not required",
+            conf->reject_duplicate_msgid ? "rejected" : "accepted",
+            conf->check_mapping ? "need a 3301 mapping" : "not checked against 3301 mappings");
+}
+
+/* Load the mappings file; with say, tell stderr how many were new. */
+static int load_mappings(struct ybsim_store *store, const char *path, int say, char *err,
+                         size_t errlen)
+{
+    char now[20];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S", &tm);
+    int added = 0, kept = 0;
+    int rc = ybsim_catalog_load_mappings(store, path, now, &added, &kept, err, errlen);
+    if (rc == 0 && say)
+        fprintf(stderr, "ybgw-sim: mappings %s: %d loaded, %d already in the database\n", path,
+                added, kept);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -102,13 +122,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "ybgw-sim: %s\n", err);
         goto out;
     }
-    /* -t checks the persons file against a throw-away database */
+    /* -t checks the persons and mappings files against a throw-away database */
     store = ybsim_store_open(test_only ? ":memory:" : conf.database, err, sizeof(err));
     if (!store) {
         fprintf(stderr, "ybgw-sim: %s\n", err);
         goto out;
     }
     if (ybsim_store_load_persons(store, conf.persons, err, sizeof(err))) {
+        fprintf(stderr, "ybgw-sim: %s\n", err);
+        goto out;
+    }
+    if (conf.mappings && load_mappings(store, conf.mappings, !test_only, err, sizeof(err))) {
         fprintf(stderr, "ybgw-sim: %s\n", err);
         goto out;
     }

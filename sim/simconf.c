@@ -226,6 +226,8 @@ static int apply_catalog(const struct yb_conf *d, const struct yb_conf_command *
 static const struct yb_conf_command main_commands[] = {
     {"database", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, database), 0},
     {"persons", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, persons), 0},
+    {"mappings", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, mappings), 0},
+    {"check_mapping", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, check_mapping), 0},
     {"require_sign_in", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, require_sign_in),
      0},
     {"reject_duplicate_msgid", 1, 1, 0, yb_conf_set_flag,
@@ -323,6 +325,7 @@ void ybsim_config_free(struct ybsim_config *conf)
     ybsim_policy_free(conf->policies);
     free(conf->database);
     free(conf->persons);
+    free(conf->mappings);
     free(conf->path);
     yb_conf_free(conf->root);
     memset(conf, 0, sizeof(*conf));

@@ -54,6 +54,8 @@ struct ybsim_config {
     char *path;     /* the file itself */
     char *database; /* default ":memory:" */
     char *persons;
+    char *mappings;             /* optional: mappings filed before (a TSV), loaded when missing */
+    int check_mapping;          /* default off: 2204/2301 lines need a valid 3301 mapping */
     int require_sign_in;        /* default on */
     int reject_duplicate_msgid; /* default on */
     int strict_msgid;           /* default off: msgid must be 30 chars and start with

@@ -550,18 +550,17 @@ struct ybsim_store *ybsim_store_open(const char *path, char *err, size_t errlen)
                                         NULL,
                                         NULL,
                                         NULL};
-    st->tables[T_MAPPING] =
-        (struct table){"mapping",
-                       "INSERT OR REPLACE",
-                       "PRIMARY KEY (fixmedins_code, fixmedins_hilist_id, list_type)",
-                       NULL,
-                       mapping_cols,
-                       NCOLS(mapping_cols),
-                       sizeof(struct ybsim_mapping),
-                       NULL,
-                       NULL,
-                       NULL,
-                       NULL};
+    st->tables[T_MAPPING] = (struct table){"mapping",
+                                           "INSERT OR REPLACE",
+                                           "PRIMARY KEY (fixmedins_code, fixmedins_hilist_id)",
+                                           NULL,
+                                           mapping_cols,
+                                           NCOLS(mapping_cols),
+                                           sizeof(struct ybsim_mapping),
+                                           NULL,
+                                           NULL,
+                                           NULL,
+                                           NULL};
     if (setl_table_columns(&st->tables[T_SETL]))
         goto nomem;
     for (int i = 0; i < T_COUNT; i++)
@@ -670,9 +669,7 @@ static const struct column *find_column(const struct table *t, const char *name)
     return NULL;
 }
 
-static int tsv_error(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int tsv_error(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
+int ybsim_tsv_error(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
 {
     int n = snprintf(err, errlen, "%s:%d: ", path, line);
     if (n >= 0 && (size_t)n < errlen) {
@@ -709,7 +706,7 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
         int nf = 0;
         for (char *p = line;; nf++) {
             if (nf > TSV_MAX_COLS) {
-                rc = tsv_error(err, errlen, path, lineno, "more than %d columns", TSV_MAX_COLS);
+                rc = ybsim_tsv_error(err, errlen, path, lineno, "more than %d columns", TSV_MAX_COLS);
                 goto out;
             }
             fields[nf] = p;
@@ -727,7 +724,7 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
                 "psn_no", "certno", "psn_name", "insutype", "insuplc_admdvs", "balc", NULL};
             for (int i = 0; i < nf; i++) {
                 if (!(cols[i] = find_column(t, fields[i]))) {
-                    rc = tsv_error(err, errlen, path, lineno, "unknown column \"%s\"", fields[i]);
+                    rc = ybsim_tsv_error(err, errlen, path, lineno, "unknown column \"%s\"", fields[i]);
                     goto out;
                 }
             }
@@ -737,7 +734,7 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
                 for (int i = 0; i < ncols; i++)
                     seen |= strcmp(cols[i]->name, required[r]) == 0;
                 if (!seen) {
-                    rc = tsv_error(err, errlen, path, lineno, "column \"%s\" is missing",
+                    rc = ybsim_tsv_error(err, errlen, path, lineno, "column \"%s\" is missing",
                                    required[r]);
                     goto out;
                 }
@@ -745,7 +742,7 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
             continue;
         }
         if (nf != ncols) {
-            rc = tsv_error(err, errlen, path, lineno, "%d columns, the header has %d", nf, ncols);
+            rc = ybsim_tsv_error(err, errlen, path, lineno, "%d columns, the header has %d", nf, ncols);
             goto out;
         }
         struct ybsim_person p;
@@ -755,7 +752,7 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
             if (c->type == COL_FEN) {
                 ybsim_dec *v = (ybsim_dec *)((char *)&p + c->offset);
                 if (ybsim_dec_parse(fields[i], strlen(fields[i]), 2, v) || *v < 0) {
-                    rc = tsv_error(err, errlen, path, lineno,
+                    rc = ybsim_tsv_error(err, errlen, path, lineno,
                                    "\"%s\" is not an amount with at most 2 places", fields[i]);
                     goto out;
                 }
@@ -763,25 +760,25 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
             }
             size_t len = strlen(fields[i]);
             if (len >= c->size) {
-                rc = tsv_error(err, errlen, path, lineno, "column \"%s\" is too long", c->name);
+                rc = ybsim_tsv_error(err, errlen, path, lineno, "column \"%s\" is too long", c->name);
                 goto out;
             }
             memcpy((char *)&p + c->offset, fields[i], len + 1);
         }
         if (!p.psn_no[0] || !p.certno[0]) {
-            rc = tsv_error(err, errlen, path, lineno, "%s", "psn_no and certno are required");
+            rc = ybsim_tsv_error(err, errlen, path, lineno, "%s", "psn_no and certno are required");
             goto out;
         }
         if ((rc = row_insert(st, T_PERSON, &p)) != 0) {
-            tsv_error(err, errlen, path, lineno, "%s", st->errmsg);
+            ybsim_tsv_error(err, errlen, path, lineno, "%s", st->errmsg);
             goto out;
         }
         persons++;
     }
     if (ncols == 0)
-        rc = tsv_error(err, errlen, path, lineno, "%s", "no header line");
+        rc = ybsim_tsv_error(err, errlen, path, lineno, "%s", "no header line");
     else if (persons == 0)
-        rc = tsv_error(err, errlen, path, lineno, "%s", "no persons");
+        rc = ybsim_tsv_error(err, errlen, path, lineno, "%s", "no persons");
 out:
     free(line);
     fclose(f);
@@ -1018,7 +1015,20 @@ int ybsim_store_year_used(struct ybsim_store *st, const char *psn_no, const char
 
 int ybsim_store_mapping_put(struct ybsim_store *st, const struct ybsim_mapping *m)
 {
-    return row_insert(st, T_MAPPING, m);
+    /* a database made before the key lost list_type may hold one row per
+     * list_type: clear them all, so a local code has one mapping */
+    const char *args[] = {m->fixmedins_code, m->fixmedins_hilist_id};
+    int rc = exec(st, "DELETE FROM mapping WHERE fixmedins_code = ?1 AND fixmedins_hilist_id = ?2",
+                  args, 2, NULL);
+    return rc ? rc : row_insert(st, T_MAPPING, m);
+}
+
+int ybsim_store_mapping_get(struct ybsim_store *st, const char *fixmedins_code,
+                            const char *fixmedins_hilist_id, struct ybsim_mapping *out)
+{
+    const char *args[] = {fixmedins_code, fixmedins_hilist_id};
+    return row_select(st, T_MAPPING, "fixmedins_code = ?1 AND fixmedins_hilist_id = ?2", args, 2,
+                      out, NULL, NULL);
 }
 
 int ybsim_store_mapping_delete(struct ybsim_store *st, const char *fixmedins_code,

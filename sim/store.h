@@ -140,8 +140,8 @@ struct ybsim_mapping {
     char fixmedins_hilist_name[256];
     char list_type[8];
     char med_list_codg[64];
-    char begndate[24];
-    char enddate[24];
+    char begndate[24]; /* yyyy-MM-dd */
+    char enddate[24];  /* yyyy-MM-dd */
     char upload_time[24];
     char msgid[40];
 };
@@ -241,9 +241,14 @@ int ybsim_store_year_used(struct ybsim_store *st, const char *psn_no, const char
                           const char *insutype, const char *scope, ybsim_dec *dedc_used,
                           ybsim_dec *pool_used);
 
-/* ---- catalogue mappings (3301/3302/1312) ---- */
+/* ---- catalogue mappings (3301/3302/1312, and the fee-line check) ---- */
 
+/* Store m as the one mapping of (fixmedins_code, fixmedins_hilist_id),
+ * replacing any earlier one (of any list_type). */
 int ybsim_store_mapping_put(struct ybsim_store *st, const struct ybsim_mapping *m);
+/* The mapping of a local code: 0 and *out, YB_ENOENT, or YB_EIO. */
+int ybsim_store_mapping_get(struct ybsim_store *st, const char *fixmedins_code,
+                            const char *fixmedins_hilist_id, struct ybsim_mapping *out);
 /* YB_ENOENT if no such mapping */
 int ybsim_store_mapping_delete(struct ybsim_store *st, const char *fixmedins_code,
                                const char *fixmedins_hilist_id, const char *list_type,
@@ -259,5 +264,10 @@ int ybsim_store_mapping_each(struct ybsim_store *st, const char *fixmedins_code,
 int ybsim_store_setl_list_put(struct ybsim_store *st, const char *setl_id,
                               const char *fixmedins_code, const char *infno, const char *time,
                               const char *msgid, const char *body, int *replaced);
+
+/* Write "PATH:LINE: " and the message into err (a bad line of a TSV file
+ * the simulator loads); returns YB_EINVAL. */
+int ybsim_tsv_error(char *err, size_t errlen, const char *path, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

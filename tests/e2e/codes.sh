@@ -35,7 +35,7 @@ e2e_need "$YBGW" "$SIM" "$CTL"
 e2e_init
 e2e_ports
 
-# the default configuration: all 16 plugins, codes { default reject; doctor,
+# the default configuration: all 17 plugins, codes { default reject; doctor,
 # nurse, pharmacist, sysstaff warn; }
 e2e_start_all
 
@@ -156,6 +156,7 @@ reset_2204() {
     FIX=H45019900055     # envelope fixmedins_code
     MSGID_SET=""         # a msgid to send instead of a fresh one
     CODE=(001216000010100 XA01ABD075A002010100483 C01020100100000000000000001)
+    LOCAL2=H0001         # line [2]'s local code: the catalog maps it to CODE[2]
     DISE=(M03900 M03900 M03900)
     DR=(D421003007628 D421003007628 D421003007628)
     ORDERS_DR=HJ450199000001 # line [0]'s 受单医生: a SYNTHETIC HJ technician code
@@ -176,7 +177,7 @@ write_2204() {
 "input":{"feedetail":[
 {"feedetl_sn":"${sn}0","mdtrt_id":"$OTP_MDTRT_ID","psn_no":"$OTP_PSN_NO","chrg_bchno":"CB$sn","dise_codg":"${DISE[0]}","rxno":"","rx_circ_flag":"0","fee_ocur_time":"$now","med_list_codg":"${CODE[0]}","medins_list_codg":"F0001","det_item_fee_sumamt":"30.00","cnt":"1","pric":"30.00","bilg_dept_codg":"A03","bilg_dept_name":"内科","bilg_dr_codg":"${DR[0]}","bilg_dr_name":"医生甲","orders_dr_code":"$ORDERS_DR","orders_dr_name":"技师丁","hosp_appr_flag":"1","etip_flag":"1","etip_hosp_code":"$ETIP"},
 {"feedetl_sn":"${sn}1","mdtrt_id":"$OTP_MDTRT_ID","psn_no":"$OTP_PSN_NO","chrg_bchno":"CB$sn","dise_codg":"${DISE[1]}","rxno":"RX$sn","rx_circ_flag":"0","fee_ocur_time":"$now","med_list_codg":"${CODE[1]}","medins_list_codg":"Y0001","det_item_fee_sumamt":"125.00","cnt":"10","pric":"12.50","sin_dos_dscr":"1片","used_frqu_dscr":"每日三次","prd_days":"3","medc_way_dscr":"口服","bilg_dept_codg":"A03","bilg_dept_name":"内科","bilg_dr_codg":"${DR[1]}","bilg_dr_name":"医生甲","hosp_appr_flag":"1"},
-{"feedetl_sn":"${sn}2","mdtrt_id":"$OTP_MDTRT_ID","psn_no":"$OTP_PSN_NO","chrg_bchno":"CB$sn","dise_codg":"${DISE[2]}","rxno":"","rx_circ_flag":"0","fee_ocur_time":"$now","med_list_codg":"${CODE[2]}","medins_list_codg":"H0001","det_item_fee_sumamt":"8.50","cnt":"1","pric":"8.50","bilg_dept_codg":"A03","bilg_dept_name":"内科","bilg_dr_codg":"${DR[2]}","bilg_dr_name":"医生甲","hosp_appr_flag":"1"}]}}
+{"feedetl_sn":"${sn}2","mdtrt_id":"$OTP_MDTRT_ID","psn_no":"$OTP_PSN_NO","chrg_bchno":"CB$sn","dise_codg":"${DISE[2]}","rxno":"","rx_circ_flag":"0","fee_ocur_time":"$now","med_list_codg":"${CODE[2]}","medins_list_codg":"$LOCAL2","det_item_fee_sumamt":"8.50","cnt":"1","pric":"8.50","bilg_dept_codg":"A03","bilg_dept_name":"内科","bilg_dr_codg":"${DR[2]}","bilg_dr_name":"医生甲","hosp_appr_flag":"1"}]}}
 JSON
 }
 
@@ -263,6 +264,7 @@ warned "2204 a local orders_dr_code" codeset "$w0" "$e0"
 
 reset_2204
 CODE[2]=C0102010010000000001 # SYNTHETIC legacy 2019 code, 20 characters
+LOCAL2=H0002                 # mapped to it (conf/catalog/demo.csv, conf/sim/mappings.tsv)
 w0=$(findings codeset.consumable warn)
 e0=$(findings codeset.consumable error)
 accepted "2204 a legacy 20-character consumable code" \

@@ -227,6 +227,7 @@ e2e_sim_conf() {
     sed "${SIM_SED[@]}" \
         -e "s|^\(\s*database\s\+\)[^:;][^;]*;|\1$E2E_TMP/sim.db;|" \
         -e "s|^\(\s*persons\s\+\)\([^/;][^;]*\);|\1$top_srcdir/\2;|" \
+        -e "s|^\(\s*mappings\s\+\)\([^/;][^;]*\);|\1$top_srcdir/\2;|" \
         "$top_srcdir/conf/sim.conf" >"$out"
 }
 

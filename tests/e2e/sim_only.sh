@@ -5,7 +5,9 @@
 # walks one outpatient visit through it (9001 1101 2201 2203 2204 2206
 # 2207 2208), checks that a second settlement and a revoked revoke are
 # refused, that the account balance comes back, and a few rejections a HIS
-# meets (duplicate msgid, no sign-in, amount != cnt x pric). Always stops
+# meets (duplicate msgid, no sign-in, amount != cnt x pric). conf/sim.conf
+# checks fee lines against 3301 mappings, so the fee lines' local codes are
+# mapped with 3301 before they are uploaded. Always stops
 # the simulator. Exit 0 on success, 1 on a failed check, 77 when the binary
 # is not built.
 #
@@ -77,6 +79,7 @@ done
 sed -e "s|127\.0\.0\.1:9900|127.0.0.1:$PORT|g" \
     -e "s|^\(\s*database\s\+\)[^;]*;|\1:memory:;|" \
     -e "s|^\(\s*persons\s\+\)conf/|\1$top_srcdir/conf/|" \
+    -e "s|^\(\s*mappings\s\+\)conf/|\1$top_srcdir/conf/|" \
     "$top_srcdir/conf/sim.conf" >"$TMP/sim.conf"
 
 (cd "$TMP" && exec "$SIM" -c "$TMP/sim.conf") >"$TMP/sim.log" 2>&1 &
@@ -180,6 +183,16 @@ call 2203 450199 '{"mdtrtinfo":{"mdtrt_id":"'$MDTRT'","psn_no":"'$PSN'","med_typ
   "diag_dept":"内科","dise_dor_no":"D450199000001","dise_dor_name":"测试医生","diag_time":"2024-03-01 09:10:00","vali_flag":"1"}]}'
 expect_ok "2203 visit information"
 
+# conf/sim.conf has check_mapping on: each fee line's local code needs a 3301
+# mapping to its national code first (tests/e2e/sim_mapping.sh tests the rule)
+# map LOCAL_CODE NAME LIST_TYPE NATIONAL: one catalogcompin row
+map() {
+    printf '{"fixmedins_hilist_id":"%s","fixmedins_hilist_name":"本院%s","list_type":"%s",' "$1" "$2" "$3"
+    printf '"med_list_codg":"%s","begndate":"2024-01-01","enddate":"2099-12-31"}' "$4"
+}
+call 3301 "" '{"catalogcompin":['"$(map LOCAL1 西药 101 XA01ABD075A002010100483),$(map LOCAL2 导尿 201 001216000010100),$(map LOCAL3 自费药 101 XN05CMS999A001010199999),$(map LOCAL4 西药 101 XA01ABD075A002010100483)"']}'
+expect_ok "3301 maps the local codes LOCAL1-LOCAL4 the fee lines use"
+
 # 乙 drug 2 x 15.00 (10% first self-pay), 甲 service 5 x 50.00 over its 30.00 cap,
 # 丙 synthetic drug 12.34
 line() {
@@ -265,15 +278,16 @@ call 2601 450199 '{"data":{"psn_no":"'$PSN'","omsgid":"'$SETTLE_MSGID'","oinfno"
 expect_ok "2601 reverses the settlement made by omsgid"
 expect_field "2601 gives the account back" balc "1200.00"
 
-# 3301 / 1312 / 3302
-call 3301 "" '{"catalogcompin":[{"fixmedins_hilist_id":"LOCAL1","fixmedins_hilist_name":"本院西药",
-  "list_type":"101","med_list_codg":"XA01ABD075A002010100483","begndate":"2024-01-01","enddate":"2099-12-31"}]}'
+# 3301 / 1312 / 3302 (a code no other mapping names, so 1312 shows this one:
+# XA01... and 001216... are also the demo hospital's Y0001 and F0001)
+call 3301 "" '{"catalogcompin":[{"fixmedins_hilist_id":"LOCAL9","fixmedins_hilist_name":"本院灸法",
+  "list_type":"201","med_list_codg":"004400000010100","begndate":"2024-01-01","enddate":"2099-12-31"}]}'
 expect_ok "3301 catalogue mapping"
-call 1312 "" '{"data":{"query_date":"2024-03-01","fixmedins_code":"'$FIX'","med_list_codg":"XA01ABD075A002010100483"}}'
-expect_field "1312 shows the mapping" fixmedins_hilist_id "LOCAL1"
-call 3302 "" '{"data":{"fixmedins_code":"'$FIX'","fixmedins_hilist_id":"LOCAL1","list_type":"101","med_list_codg":"XA01ABD075A002010100483"}}'
+call 1312 "" '{"data":{"query_date":"2024-03-01","fixmedins_code":"'$FIX'","med_list_codg":"004400000010100"}}'
+expect_field "1312 shows the mapping" fixmedins_hilist_id "LOCAL9"
+call 3302 "" '{"data":{"fixmedins_code":"'$FIX'","fixmedins_hilist_id":"LOCAL9","list_type":"201","med_list_codg":"004400000010100"}}'
 expect_ok "3302 revokes it"
-call 3302 "" '{"data":{"fixmedins_code":"'$FIX'","fixmedins_hilist_id":"LOCAL1","list_type":"101","med_list_codg":"XA01ABD075A002010100483"}}'
+call 3302 "" '{"data":{"fixmedins_code":"'$FIX'","fixmedins_hilist_id":"LOCAL9","list_type":"201","med_list_codg":"004400000010100"}}'
 expect_fail "3302 of an unknown mapping is refused" "目录对照信息不存在"
 
 call 9999 "" '{}'
@@ -302,6 +316,8 @@ case "$IPT" in 430000*) ok "the Hunan platform opened the stay" ;; *) bad "inpat
 call 2401 431199 '{"mdtrtinfo":{"psn_no":"'$PSN3'","insutype":"310","begntime":"2024-03-01 08:00:00",
   "mdtrt_cert_type":"02","mdtrt_cert_no":"'$CERT3'","ipt_no":"ZY20240301002"}}'
 expect_fail "a second admission of the same person is refused" "该人员已在院"
+call 3301 431199 '{"catalogcompin":['"$(map L1 灸法 201 004400000010100)"']}'
+expect_ok "3301 maps L1, the inpatient line's local code"
 call 2301 431199 '{"feedetail":[{"feedetl_sn":"1","mdtrt_id":"'$IPT'","psn_no":"'$PSN3'","med_type":"21",
   "fee_ocur_time":"2024-03-02 10:00:00","med_list_codg":"004400000010100","medins_list_codg":"L1",
   "det_item_fee_sumamt":1500.00,"cnt":3,"pric":500}]}'
