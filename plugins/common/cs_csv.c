@@ -465,3 +465,22 @@ size_t yb_cs_utf8_invalid_at(const unsigned char *s, size_t len)
     }
     return len;
 }
+
+int yb_cs_reject_line(FILE *f, const struct reader *r, char *reason)
+{
+    for (char *p = reason; *p; p++)
+        if (*p == '\t' || *p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(f, "%llu\t%s\t", (unsigned long long)r->rec_line, reason);
+    size_t from = 0;
+    for (size_t i = 0; i < r->raw_len; i++) {
+        if (r->raw[i] == '\n' || r->raw[i] == '\r') {
+            fwrite(r->raw + from, 1, i - from, f);
+            fputs(r->raw[i] == '\n' ? "\\n" : "\\r", f);
+            from = i + 1;
+        }
+    }
+    fwrite(r->raw + from, 1, r->raw_len - from, f);
+    fputc('\n', f);
+    return ferror(f) ? YB_EIO : 0;
+}

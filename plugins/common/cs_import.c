@@ -171,24 +171,8 @@ static int reject(struct importer *im, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
-    for (char *p = reason; *p; p++)
-        if (*p == '\t' || *p == '\n' || *p == '\r')
-            *p = ' ';
-    FILE *f = im->rejects;
-    fprintf(f, "%llu\t%s\t", (unsigned long long)im->rd.rec_line, reason);
-    const char *raw = im->rd.raw;
-    size_t from = 0;
-    for (size_t i = 0; i < im->rd.raw_len; i++) {
-        if (raw[i] == '\n' || raw[i] == '\r') {
-            fwrite(raw + from, 1, i - from, f);
-            fputs(raw[i] == '\n' ? "\\n" : "\\r", f);
-            from = i + 1;
-        }
-    }
-    fwrite(raw + from, 1, im->rd.raw_len - from, f);
-    fputc('\n', f);
     im->rejected++;
-    if (ferror(f)) {
+    if (yb_cs_reject_line(im->rejects, &im->rd, reason)) {
         yb_cs_err(im->err, im->errcap, "cannot write the reject file %s: %s", im->rejects_path,
                   strerror(errno));
         return YB_EIO;

@@ -125,6 +125,11 @@ void yb_cs_reader_close(struct reader *r);
 int yb_cs_reader_next(struct reader *r);
 /* Field I of the record (trimmed, NUL-terminated), "" if absent. */
 const char *yb_cs_field(const struct reader *r, int i, size_t *len);
+/* Write the record just read to a reject file F as one line,
+ * "LINE<TAB>REASON<TAB>record", with tabs and line ends in REASON turned to
+ * blanks (REASON is modified) and a line end inside the record written as
+ * \n or \r. Returns 0, or YB_EIO when F reports an error. */
+int yb_cs_reject_line(FILE *f, const struct reader *r, char *reason);
 /* The offset of the first byte that is not valid UTF-8, or LEN. */
 size_t yb_cs_utf8_invalid_at(const unsigned char *s, size_t len);
 
