@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "codeset.h"
+#include "ctl_conf.h"
 #include "ctl_send.h"
-#include "log.h"
 #include "plugin_host.h"
 #include "settings.h"
 
@@ -170,59 +170,27 @@ static int standard_name_ok(const char *s)
 
 /* ---- the configuration and its plugins, loaded as ybgw loads them ---- */
 
-struct code_conf {
-    const char *path;
-    struct yb_settings *settings;
-    struct yb_plugin_set *plugins;
-};
-
-/* The file ybgw itself would read without -c (gateway/main.c). */
-static const char *default_conf(void)
-{
-    return access("conf/ybgw.conf", R_OK) == 0 ? "conf/ybgw.conf" : YB_SYSCONFDIR "/ybgw.conf";
-}
-
 /* Read the configuration GIVEN (NULL: the default). Prints why not and
  * returns non-zero on failure. */
-static int conf_open(struct code_conf *c, const char *given, const char *cmd)
+static int conf_open(struct ctl_conf *c, const char *given, const char *cmd)
 {
-    char err[2048] = "";
-    memset(c, 0, sizeof(*c));
-    c->path = given ? given : default_conf();
-    c->settings = yb_settings_load(c->path, err, sizeof(err));
-    if (!c->settings) {
-        fprintf(stderr, "ybgwctl code %s: %s%s\n", cmd,
-                err[0] ? err : "cannot read the configuration",
-                given ? "" : " (name one with -c FILE)");
-        return -1;
-    }
-    return 0;
+    char err[2048];
+    if (ctl_conf_read(c, given, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "ybgwctl code %s: %s%s\n", cmd, err, given ? "" : " (name one with -c FILE)");
+    return -1;
 }
 
-/* Load the configuration's plugins. The gateway's start-up notes (tables
- * loaded, structure only) would bury the answer, so only warnings and
- * errors are shown. */
-static int conf_plugins(struct code_conf *c, const char *cmd)
+/* Load the configuration's plugins (ctl_conf_plugins: only warnings and
+ * errors are logged, the gateway's start-up notes would bury the answer).
+ * Prints why not and returns non-zero on failure. */
+static int conf_plugins(struct ctl_conf *c, const char *cmd)
 {
-    char err[4096] = "";
-    int level = c->settings->log_level < YB_LOG_WARN ? c->settings->log_level : YB_LOG_WARN;
-    yb_log_set_level(level);
-    c->plugins = yb_plugins_load(c->settings, err, sizeof(err));
-    if (!c->plugins) {
-        fprintf(stderr, "ybgwctl code %s: the plugins of %s do not load: %s\n", cmd, c->path,
-                err[0] ? err : "unknown error");
-        return -1;
-    }
-    return 0;
-}
-
-static void conf_close(struct code_conf *c)
-{
-    if (c->plugins)
-        yb_plugins_free(c->plugins);
-    if (c->settings)
-        yb_settings_free(c->settings);
-    memset(c, 0, sizeof(*c));
+    char err[4096];
+    if (ctl_conf_plugins(c, NULL, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "ybgwctl code %s: the plugins of %s do not load: %s\n", cmd, c->path, err);
+    return -1;
 }
 
 /* "admdvs, drug, ..." */
@@ -381,7 +349,7 @@ struct judged {
     char explanation[CODE_EXPLAIN_MAX];
 };
 
-static void emit_json(const struct judged *j, const struct code_conf *c)
+static void emit_json(const struct judged *j, const struct ctl_conf *c)
 {
     json_t *o = json_object();
     json_object_set_new(o, "code", json_string(j->code));
@@ -421,7 +389,7 @@ static void print_others(const struct judged *j, int below)
     }
 }
 
-static void emit_text(const struct judged *j, const struct code_conf *c, int explain_only)
+static void emit_text(const struct judged *j, const struct ctl_conf *c, int explain_only)
 {
     if (explain_only) {
         fputs(j->explanation, stdout);
@@ -454,7 +422,7 @@ static int validate_run(int argc, char **argv, int explain_only)
     };
     const char *cmd = argv[0], *kind_name = NULL, *conf_path = NULL;
     int json = 0, opt, rc = CTL_EXIT_TRANSPORT;
-    struct code_conf c = {0};
+    struct ctl_conf c = {0};
     struct judged *j = NULL;
     char names[1024];
 
@@ -595,7 +563,7 @@ out:
     if (j)
         free(j->cands);
     free(j);
-    conf_close(&c);
+    ctl_conf_close(&c);
     return rc;
 }
 
@@ -738,7 +706,7 @@ static int import_main(int argc, char **argv)
     const char *cmd = argv[0], *db = NULL, *version = NULL, *rejects = NULL, *conf_path = NULL;
     const char *data_dir = NULL;
     int sample = 0, activate = 1, json = 0, opt, rc = CTL_EXIT_TRANSPORT;
-    struct code_conf c = {0};
+    struct ctl_conf c = {0};
     struct yb_cs_rules *rules = NULL;
     char rules_path[4096], columns_path[4096], err[2048] = "";
 
@@ -908,7 +876,7 @@ static int import_main(int argc, char **argv)
     rc = CTL_EXIT_OK;
 out:
     yb_cs_rules_free(rules);
-    conf_close(&c);
+    ctl_conf_close(&c);
     return rc;
 }
 
@@ -1009,11 +977,11 @@ static void print_version_table(const struct version_list *l)
  * configuration is read when named (-c) or when no --db was given; with
  * OPTIONAL_CONF, also when ybgw's default file is there (for the view of
  * the loaded kinds), without failing when it does not load. */
-static int resolve_db(struct code_conf *c, const char *conf_path, const char **db,
-                      int optional_conf, const char *cmd)
+static int resolve_db(struct ctl_conf *c, const char *conf_path, const char **db, int optional_conf,
+                      const char *cmd)
 {
     if (!conf_path && *db) {
-        if (optional_conf && access(default_conf(), R_OK) == 0)
+        if (optional_conf && access(ctl_conf_default(), R_OK) == 0)
             conf_open(c, NULL, cmd);
         return 0;
     }
@@ -1067,7 +1035,7 @@ static int stats_main(int argc, char **argv)
 {
     const char *cmd = argv[0], *db = NULL, *conf_path = NULL;
     int json = 0, rc = CTL_EXIT_TRANSPORT;
-    struct code_conf c = {0};
+    struct ctl_conf c = {0};
     struct version_list l = {0};
     json_t *out = NULL;
 
@@ -1187,7 +1155,7 @@ static int stats_main(int argc, char **argv)
 out:
     json_decref(out);
     free(l.rows);
-    conf_close(&c);
+    ctl_conf_close(&c);
     return rc;
 }
 
@@ -1195,7 +1163,7 @@ static int versions_main(int argc, char **argv)
 {
     const char *cmd = argv[0], *db = NULL, *conf_path = NULL, *standard = NULL;
     int json = 0, rc = CTL_EXIT_TRANSPORT;
-    struct code_conf c = {0};
+    struct ctl_conf c = {0};
     struct version_list l = {0};
 
     int o = db_options(argc, argv, &db, &conf_path, &json);
@@ -1228,7 +1196,7 @@ static int versions_main(int argc, char **argv)
     rc = standard && l.n == 0 ? CTL_EXIT_REJECTED : CTL_EXIT_OK;
 out:
     free(l.rows);
-    conf_close(&c);
+    ctl_conf_close(&c);
     return rc;
 }
 
@@ -1236,7 +1204,7 @@ static int activate_main(int argc, char **argv)
 {
     const char *cmd = argv[0], *db = NULL, *conf_path = NULL;
     int json = 0, rc = CTL_EXIT_TRANSPORT;
-    struct code_conf c = {0};
+    struct ctl_conf c = {0};
     struct version_list l = {0};
     char err[2048] = "", was[64] = "";
 
@@ -1277,7 +1245,7 @@ static int activate_main(int argc, char **argv)
     rc = CTL_EXIT_OK;
 out:
     free(l.rows);
-    conf_close(&c);
+    ctl_conf_close(&c);
     return rc;
 }
 

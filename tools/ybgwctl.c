@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl_catalog.h"
 #include "ctl_code.h"
 #include "ctl_send.h"
 #include "ctl_visit.h"
@@ -34,6 +35,8 @@ static const struct ctl_command commands[] = {
      "run a scripted visit, one transaction per line"},
     {"code", ctl_code_main, "validate|explain|import|stats|versions|activate ...",
      "check codes as the gateway does; import and switch code tables"},
+    {"catalog", ctl_catalog_main, "import|export|lookup|diff|sync ...",
+     "the catalogue mappings (目录对照): import, inspect, upload to the platform"},
     {"help", help_main, "[COMMAND]", "show this list, or one command's options"},
     {NULL, NULL, NULL, NULL},
 };

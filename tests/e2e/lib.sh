@@ -215,7 +215,12 @@ e2e_gateway_conf() {
         -e "s|^\(\s*plugin_dir\s\+\)plugins/\.libs;|\1$top_builddir/plugins/.libs;|" \
         -e "s|^\(\s*data_dir\s\+\)codesets;|\1$top_srcdir/codesets;|" \
         -e "s|^\(\s*code_tables\s\+\)codesets/codes\.db;|\1$top_builddir/codesets/codes.db;|" \
+        -e "s|^\(\s*store\s\+\)catalog\.db;|\1$E2E_TMP/catalog.db;|" \
         "$top_srcdir/conf/ybgw.conf" >"$out"
+    # the mapping store is written by the gateway: each test gets its own copy
+    if [ ! -f "$E2E_TMP/catalog.db" ] && [ -f "$top_builddir/catalog.db" ]; then
+        cp "$top_builddir/catalog.db" "$E2E_TMP/catalog.db"
+    fi
 }
 
 # e2e_sim_conf OUT: conf/sim.conf on this test's simulator ports, with its

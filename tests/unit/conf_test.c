@@ -110,7 +110,7 @@ static void test_default_configuration_loads(void)
     CU_ASSERT_STRING_EQUAL(s->default_upstream, "guangxi");
     CU_ASSERT_EQUAL(yb_settings_kind_policy(s, "doctor"), YB_POLICY_WARN);
     CU_ASSERT_EQUAL(yb_settings_kind_policy(s, "drug"), YB_POLICY_REJECT);
-    CU_ASSERT_EQUAL(s->n_plugins, 16); /* admdvs and the 15 coding standards */
+    CU_ASSERT_EQUAL(s->n_plugins, 17); /* admdvs, the 15 coding standards, catalog */
     yb_settings_free(s);
 }
 
