@@ -171,7 +171,8 @@ static int keys_history(struct yb_cat_store *st, struct key_list *k, int header,
                         void *arg)
 {
     int rc = 0;
-    qsort(k->keys, k->n, sizeof(*k->keys), key_cmp);
+    if (k->n > 1)
+        qsort(k->keys, k->n, sizeof(*k->keys), key_cmp);
     for (size_t i = 0; !rc && i < k->n; i++) {
         char *tab = strchr(k->keys[i], '\t');
         *tab = '\0';

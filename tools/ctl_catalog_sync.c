@@ -511,7 +511,8 @@ int ctl_cat_sync_main(int argc, char **argv)
         fprintf(stderr, "ybgwctl catalog %s: %s: %s\n", a.o.cmd, path, yb_cat_store_error(s.st));
         goto out;
     }
-    qsort(s.rows, s.n, sizeof(*s.rows), row_cmp);
+    if (s.n > 1)
+        qsort(s.rows, s.n, sizeof(*s.rows), row_cmp);
     if (!a.dry_run && ctl_http_open(&s.http, 3000, 60000)) {
         fprintf(stderr, "ybgwctl catalog %s: cannot start libcurl\n", a.o.cmd);
         goto out;

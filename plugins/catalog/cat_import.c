@@ -232,7 +232,8 @@ static void batch_sort(struct batch *b)
     uint32_t by_name[MAX_PLACES];
     for (size_t i = 0; i < b->n_places; i++)
         by_name[i] = (uint32_t)i;
-    qsort_r(by_name, b->n_places, sizeof(by_name[0]), place_cmp, b);
+    if (b->n_places > 1)
+        qsort_r(by_name, b->n_places, sizeof(by_name[0]), place_cmp, b);
     for (size_t i = 0; i < b->n_places; i++)
         b->place_rank[by_name[i]] = (uint32_t)i;
     for (size_t r = 0; r < b->n; r++) {
@@ -250,7 +251,8 @@ static void batch_sort(struct batch *b)
             o->word[w] = v;
         }
     }
-    qsort_r(b->order, b->n, sizeof(*b->order), order_cmp, b);
+    if (b->n > 1)
+        qsort_r(b->order, b->n, sizeof(*b->order), order_cmp, b);
 }
 
 /* ---- the import ------------------------------------------------------------- */

@@ -253,7 +253,8 @@ static void reverse_join(struct catalog *c, struct yb_txn *txn, const struct rev
         if (line && *key)
             index[k++] = (struct keyed){key, line};
     }
-    qsort(index, k, sizeof(*index), keyed_cmp);
+    if (k > 1)
+        qsort(index, k, sizeof(*index), keyed_cmp);
     for (size_t i = 0; i < n_ans; i++) {
         struct yb_node *item = yb_cat_item_of(c, ans, i);
         struct keyed probe = {yb_cat_text_of(c, item, r->a), NULL};
