@@ -14,10 +14,15 @@
  * unreachable) stops the run: the rows not yet accepted stay UNSYNCED and a
  * later sync sends them again.
  *
- * The gateway's own error answers carry an empty inf_refmsgid; those whose
- * finding comes from the upstream or the gateway itself ("... [upstream]",
- * "... [gateway]", gateway/txn.c) are no verdict on the data, unlike its
- * check findings ("[schema]", "[codeset.drug]", ...), which are.
+ * The gateway says which it was in its X-Ybgw-Outcome header: "ok" is
+ * accepted, "rejected" (its own checks) and "platform_error" (the platform's
+ * infcode -1) are a refusal of the data, "upstream_error" and
+ * "gateway_error" are no verdict. Without the header (the simulator
+ * directly, an older gateway) the err_msg tells: the gateway's own error
+ * answers carry an empty inf_refmsgid, and those whose finding comes from
+ * the upstream or the gateway itself ("... [upstream]", "... [gateway]",
+ * gateway/txn.c) are no verdict, unlike its check findings ("[schema]",
+ * "[codeset.drug]", ...), which are a refusal.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -149,9 +154,29 @@ static json_t *envelope(struct sync_run *s, const char *infno, const char *fixme
     return e;
 }
 
-/* Post MSG (consumed). SENT_OK and *answer (the caller frees it) when
- * infcode is 0; SENT_REFUSED with err_msg in why; SENT_NO_VERDICT with the
- * reason in s->error. */
+/* What an answer with this X-Ybgw-Outcome (OUTCOME, "" when absent), infcode
+ * 0 or not (ACCEPTED), inf_refmsgid (REF, may be NULL) and ERR_MSG means:
+ * SENT_*. A header that disagrees with the infcode, or a word this ybgwctl
+ * does not know, is no verdict: the rows stay unsynced rather than guessed. */
+static int verdict(const char *outcome, int accepted, const char *ref, const char *err_msg)
+{
+    if (!*outcome) { /* no gateway on the way, or one that does not say */
+        if (accepted)
+            return SENT_OK;
+        if ((!ref || !*ref) && (strstr(err_msg, "[upstream]") || strstr(err_msg, "[gateway]")))
+            return SENT_NO_VERDICT;
+        return SENT_REFUSED;
+    }
+    if (strcmp(outcome, "ok") == 0)
+        return accepted ? SENT_OK : SENT_NO_VERDICT;
+    if (strcmp(outcome, "rejected") == 0 || strcmp(outcome, "platform_error") == 0)
+        return accepted ? SENT_NO_VERDICT : SENT_REFUSED;
+    return SENT_NO_VERDICT; /* upstream_error, gateway_error, or unknown */
+}
+
+/* Post MSG (consumed). SENT_OK and *answer (the caller frees it) when the
+ * platform accepted it; SENT_REFUSED with err_msg in why; SENT_NO_VERDICT
+ * with the reason in s->error. */
 static int post(struct sync_run *s, json_t *msg, json_t **answer, char *why, size_t whycap)
 {
     char *body = json_dumps(msg, JSON_COMPACT);
@@ -183,22 +208,26 @@ static int post(struct sync_run *s, json_t *msg, json_t **answer, char *why, siz
                  s->a->url);
         goto out;
     }
-    if ((json_is_integer(infcode) && json_integer_value(infcode) == 0) ||
-        (json_is_string(infcode) && strcmp(json_string_value(infcode), "0") == 0)) {
-        *answer = a;
-        a = NULL;
-        rc = SENT_OK;
-        goto out;
-    }
+    int accepted = (json_is_integer(infcode) && json_integer_value(infcode) == 0) ||
+                   (json_is_string(infcode) && strcmp(json_string_value(infcode), "0") == 0);
     const char *err_msg = json_string_value(json_object_get(a, "err_msg"));
     const char *ref = json_string_value(json_object_get(a, "inf_refmsgid"));
-    err_msg = err_msg && *err_msg ? err_msg : "refused without an err_msg";
-    if ((!ref || !*ref) && (strstr(err_msg, "[upstream]") || strstr(err_msg, "[gateway]"))) {
+    err_msg = err_msg && *err_msg ? err_msg : accepted ? "" : "refused without an err_msg";
+    rc = verdict(ans.outcome, accepted, ref, err_msg);
+    if (rc == SENT_OK) {
+        *answer = a;
+        a = NULL;
+    } else if (rc == SENT_REFUSED) {
+        snprintf(why, whycap, "%s", err_msg);
+    } else if (ans.outcome[0]) {
+        int odd = strcmp(ans.outcome, "ok") == 0 ? !accepted : accepted;
+        snprintf(s->error, sizeof(s->error),
+                 "no verdict from the platform (X-Ybgw-Outcome: %s%s): %s", ans.outcome,
+                 odd ? accepted ? ", yet infcode 0" : ", yet infcode not 0" : "",
+                 *err_msg ? err_msg : "no err_msg");
+    } else {
         snprintf(s->error, sizeof(s->error), "no verdict from the platform: %s", err_msg);
-        goto out;
     }
-    snprintf(why, whycap, "%s", err_msg);
-    rc = SENT_REFUSED;
 out:
     json_decref(a);
     ctl_answer_free(&ans);

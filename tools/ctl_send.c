@@ -83,6 +83,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
     size_t n = size * nmemb;
     take_header(data, n, "X-Ybgw-Route", ans->route, sizeof(ans->route));
     take_header(data, n, "X-Ybgw-Hops", ans->hops, sizeof(ans->hops));
+    take_header(data, n, "X-Ybgw-Outcome", ans->outcome, sizeof(ans->outcome));
     take_header(data, n, "X-Sim-Platform", ans->platform, sizeof(ans->platform));
     take_header(data, n, "Content-Type", ans->content_type, sizeof(ans->content_type));
     return n;
@@ -453,6 +454,8 @@ int ctl_send_main(int argc, char **argv)
             printf("X-Ybgw-Route: %s\n", ans.route);
         if (ans.hops[0])
             printf("X-Ybgw-Hops: %s\n", ans.hops);
+        if (ans.outcome[0])
+            printf("X-Ybgw-Outcome: %s\n", ans.outcome);
         if (ans.platform[0])
             printf("X-Sim-Platform: %s\n", ans.platform);
         print_answer_body(&ans, decoded ? tree : NULL, is_xml, answer_encoding, raw);

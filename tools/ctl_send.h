@@ -41,6 +41,8 @@ struct ctl_answer {
     struct yb_buf body;
     char route[128];   /* X-Ybgw-Route */
     char hops[256];    /* X-Ybgw-Hops */
+    char outcome[32];  /* X-Ybgw-Outcome: ok, platform_error, rejected, upstream_error,
+                        * gateway_error (gateway/txn.c); "" from the simulator directly */
     char platform[64]; /* X-Sim-Platform (when talking to the simulator directly) */
     char content_type[128];
     double total_ms;

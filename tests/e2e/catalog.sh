@@ -17,7 +17,8 @@
 #      then refused, naming the revoke;
 #   5. a mapping filed by another system and imported with --synced is used
 #      after SIGHUP;
-#   6. a malformed import file leaves the store exactly as it was.
+#   6. a malformed import file leaves the store exactly as it was;
+#   7. with the platform down, sync stops without marking anything.
 #
 # The local codes L2001-L2003 and L404 are SYNTHETIC; the national codes are
 # the spec's real 导尿 (001216000010100) and 西药 (XA01ABD075A002010100483).
@@ -215,5 +216,18 @@ check "the reject file names line 4 (the unclosed quote)" grep -q '^4	' "$E2E_TM
 "$CTL" catalog export --fixmedins "$HOSP" --db "$STORE" -o "$E2E_TMP/after.csv" >/dev/null 2>&1
 check "nothing was half-imported: the store is as before" cmp -s "$E2E_TMP/before.csv" "$E2E_TMP/after.csv"
 check "... and the good line L3001 is not in it" sh -c "! grep -q L3001 '$E2E_TMP/after.csv'"
+
+# ==== 7. the platform down: sync stops without a verdict, nothing is marked ====
+printf 'fixmedins_hilist_id,fixmedins_hilist_name,list_type,med_list_codg,begndate,enddate\nL4001,导尿(待上传),201,%s,2024-01-01,2099-12-31\n' \
+    "$SERVICE" >"$E2E_TMP/late.csv"
+"$CTL" catalog import "$E2E_TMP/late.csv" --fixmedins "$HOSP" --db "$STORE" --quiet >/dev/null 2>&1
+kill -TERM "$SIM_PID"
+e2e_wait_exit "$SIM_PID"
+"$CTL" catalog sync --url "$GW_URL" --fixmedins "$HOSP" --db "$STORE" --quiet \
+    >"$E2E_TMP/sync2.out" 2>&1
+rc=$?
+check "with the platform down, sync stops with exit 2 (exit $rc)" [ "$rc" -eq 2 ]
+check "... and names the gateway's outcome" grep -q 'X-Ybgw-Outcome: upstream_error' "$E2E_TMP/sync2.out"
+check "... and L4001 stays unsynced, not rejected" lookup_has L4001 unsynced
 
 e2e_finish
