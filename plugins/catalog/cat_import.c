@@ -18,12 +18,14 @@
  *      or only the comparison for a dry run), inside ONE transaction that
  *      is committed only when no row was refused (or the caller allows a
  *      partial import). A dry run reads in one read transaction, so its
- *      counts are exactly what the import would do.
+ *      counts are exactly what the import would do. Rows wait in a batch
+ *      and are applied in key order (cat_batch.c); before the first batch
+ *      of a big import into a small store the store drops its national
+ *      index, and builds it again before the COMMIT
+ *      (yb_cat_store_bulk_indexes; a dry run never drops anything).
  *
- * Duplicates are found without keeping the rows: a hash of each accepted
- * key (fixmedins_code, local code) with a second, independent 32-bit check
- * and its line (16 bytes a slot, about 24 MB for a million rows). Two
- * different keys would have to agree on 96 bits to be taken for one.
+ * Duplicates are found without keeping the rows (cat_batch.c: a hash of
+ * each key, a second check and its line).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,222 +41,6 @@
 
 #define PROGRESS_ROWS 4096
 
-/* ---- keys seen in this file ------------------------------------------------- */
-
-struct slot {
-    uint64_t hash; /* 0: empty */
-    uint32_t check;
-    uint32_t line;
-};
-
-struct seen {
-    struct slot *v;
-    size_t mask, count;
-};
-
-static int seen_init(struct seen *s, size_t want)
-{
-    size_t n = 1024;
-    while (n < want && n < ((size_t)1 << 30))
-        n *= 2;
-    s->v = calloc(n, sizeof(*s->v));
-    s->mask = n - 1;
-    s->count = 0;
-    return s->v ? 0 : YB_ENOMEM;
-}
-
-/* The line of the key with HASH and CHECK if it was seen, else 0 after
- * adding it with LINE (or YB_ENOMEM as *error). One probe for both. */
-static uint32_t seen_check(struct seen *s, uint64_t hash, uint32_t check, uint64_t line, int *error)
-{
-    if ((s->count + 1) * 10 > (s->mask + 1) * 7) {
-        struct seen bigger;
-        if (seen_init(&bigger, (s->mask + 1) * 2)) {
-            *error = YB_ENOMEM;
-            return 0;
-        }
-        for (size_t i = 0; i <= s->mask; i++) {
-            if (!s->v[i].hash)
-                continue;
-            size_t j = s->v[i].hash & bigger.mask;
-            while (bigger.v[j].hash)
-                j = (j + 1) & bigger.mask;
-            bigger.v[j] = s->v[i];
-        }
-        bigger.count = s->count;
-        free(s->v);
-        *s = bigger;
-    }
-    size_t i = hash & s->mask;
-    for (; s->v[i].hash; i = (i + 1) & s->mask)
-        if (s->v[i].hash == hash && s->v[i].check == check)
-            return s->v[i].line;
-    s->v[i].hash = hash;
-    s->v[i].check = check;
-    s->v[i].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-    s->count++;
-    return 0;
-}
-
-/* ---- the batch: rows applied in key order -------------------------------------
- * Accepted rows wait in a batch and go to the store sorted by (institution,
- * local code), the order of the store's key index: SQLite pays about four
- * times as much for an index insert at a random place as for one next to
- * the last, and a hospital's file need not be sorted. */
-
-#define BATCH_ROWS (256 * 1024)
-#define BATCH_BYTES ((size_t)48 << 20)
-#define ABSENT UINT32_MAX
-
-#define MAX_PLACES 4096 /* institutions in one batch */
-
-struct pending {
-    uint32_t off[YB_CAT_NFIELDS]; /* of each value in the arena, or ABSENT */
-    uint32_t place;               /* index in batch.places */
-    uint64_t line;
-};
-
-struct order {
-    uint64_t word[2]; /* the first 16 bytes of the local code, big-endian */
-    uint32_t place;   /* the rank of the institution */
-    uint32_t row;
-};
-
-struct batch {
-    char *arena;
-    size_t len, cap;
-    struct pending *rows;
-    struct order *order;
-    size_t n, rows_cap;
-    /* the institutions of the batch (a file has one, or a few) */
-    uint32_t place_off[MAX_PLACES], place_rank[MAX_PLACES];
-    size_t n_places, last_place;
-};
-
-static void batch_free(struct batch *b)
-{
-    free(b->arena);
-    free(b->rows);
-    free(b->order);
-}
-
-/* The index of the institution PLACE in the batch, or -1 when the batch
- * has too many and must be applied first. */
-static long place_index(struct batch *b, const char *place)
-{
-    if (b->n_places && strcmp(b->arena + b->place_off[b->last_place], place) == 0)
-        return (long)b->last_place;
-    for (size_t i = 0; i < b->n_places; i++)
-        if (strcmp(b->arena + b->place_off[i], place) == 0)
-            return (long)(b->last_place = i);
-    return -1;
-}
-
-/* Copy ROW (read on LINE) into the batch. */
-static int batch_add(struct batch *b, const struct yb_cat_row *row, uint64_t line)
-{
-    if (b->n == b->rows_cap) {
-        size_t cap = b->rows_cap ? b->rows_cap * 2 : 4096;
-        struct pending *rows = realloc(b->rows, cap * sizeof(*rows));
-        if (!rows)
-            return YB_ENOMEM;
-        b->rows = rows;
-        struct order *order = realloc(b->order, cap * sizeof(*order));
-        if (!order)
-            return YB_ENOMEM;
-        b->order = order;
-        b->rows_cap = cap;
-    }
-    size_t need = 0, len[YB_CAT_NFIELDS];
-    for (int i = 0; i < YB_CAT_NFIELDS; i++) {
-        len[i] = row->f[i] ? strlen(row->f[i]) : 0;
-        need += row->f[i] ? len[i] + 1 : 0;
-    }
-    if (b->len + need > b->cap) {
-        size_t cap = b->cap ? b->cap : (size_t)1 << 20;
-        while (cap < b->len + need)
-            cap *= 2;
-        char *arena = realloc(b->arena, cap);
-        if (!arena)
-            return YB_ENOMEM;
-        b->arena = arena;
-        b->cap = cap;
-    }
-    struct pending *p = &b->rows[b->n++];
-    long place = place_index(b, row->f[YB_CAT_FIXMEDINS_CODE]);
-    if (place < 0) {
-        b->last_place = b->n_places++;
-        place = (long)b->last_place;
-        b->place_off[place] = (uint32_t)b->len; /* the value copied below */
-    }
-    p->place = (uint32_t)place;
-    for (int i = 0; i < YB_CAT_NFIELDS; i++) {
-        if (!row->f[i]) {
-            p->off[i] = ABSENT;
-            continue;
-        }
-        p->off[i] = (uint32_t)b->len;
-        memcpy(b->arena + b->len, row->f[i], len[i] + 1);
-        b->len += len[i] + 1;
-    }
-    p->line = line;
-    return 0;
-}
-
-static int batch_full(const struct batch *b)
-{
-    return b->n >= BATCH_ROWS || b->len >= BATCH_BYTES || b->n_places == MAX_PLACES;
-}
-
-static int order_cmp(const void *pa, const void *pb, void *arg)
-{
-    const struct order *a = pa, *b = pb;
-    const struct batch *batch = arg;
-    if (a->place != b->place)
-        return a->place < b->place ? -1 : 1;
-    for (int i = 0; i < 2; i++)
-        if (a->word[i] != b->word[i])
-            return a->word[i] < b->word[i] ? -1 : 1;
-    return strcmp(batch->arena + batch->rows[a->row].off[YB_CAT_HILIST_ID],
-                  batch->arena + batch->rows[b->row].off[YB_CAT_HILIST_ID]);
-}
-
-static int place_cmp(const void *pa, const void *pb, void *arg)
-{
-    const struct batch *b = arg;
-    return strcmp(b->arena + b->place_off[*(const uint32_t *)pa],
-                  b->arena + b->place_off[*(const uint32_t *)pb]);
-}
-
-/* Sort the batch by key (the rows themselves stay where they are). */
-static void batch_sort(struct batch *b)
-{
-    uint32_t by_name[MAX_PLACES];
-    for (size_t i = 0; i < b->n_places; i++)
-        by_name[i] = (uint32_t)i;
-    if (b->n_places > 1)
-        qsort_r(by_name, b->n_places, sizeof(by_name[0]), place_cmp, b);
-    for (size_t i = 0; i < b->n_places; i++)
-        b->place_rank[by_name[i]] = (uint32_t)i;
-    for (size_t r = 0; r < b->n; r++) {
-        struct order *o = &b->order[r];
-        o->place = b->place_rank[b->rows[r].place];
-        o->row = (uint32_t)r;
-        const unsigned char *k = (const unsigned char *)b->arena + b->rows[r].off[YB_CAT_HILIST_ID];
-        size_t at = 0;
-        for (int w = 0; w < 2; w++) {
-            uint64_t v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | k[at];
-                at += k[at] != 0; /* past the end: zeros */
-            }
-            o->word[w] = v;
-        }
-    }
-    if (b->n > 1)
-        qsort_r(b->order, b->n, sizeof(*b->order), order_cmp, b);
-}
-
 /* ---- the import ------------------------------------------------------------- */
 
 struct importer {
@@ -267,13 +53,15 @@ struct importer {
     int col[YB_CAT_NFIELDS];      /* the column of each field, or -1 */
     int named[YB_CS_MAX_COLUMNS]; /* header column j has a name */
     size_t n_header;
-    struct seen seen;
-    struct batch batch;
+    struct yb_cat_seen seen;
+    struct yb_cat_batch batch;
     FILE *rejects;
     char rejects_path[sizeof(((struct yb_cat_import_result *)0)->reject_path)];
     struct yb_cat_who who;
     char source[300];
     uint64_t total;
+    int decided;     /* the store was measured (flush) */
+    int apply_flags; /* YB_CAT_APPLY_* for each row */
     int had_rejects; /* a reject file was created */
 };
 
@@ -505,12 +293,12 @@ static int import_row(struct importer *im)
     uint32_t check = (uint32_t)(yb_cs_hash(key, plen + llen + 2) >> 32);
     hash = hash ? hash : 1;
     int error = 0;
-    uint32_t first = seen_check(&im->seen, hash, check, r->rec_line, &error);
+    uint32_t first = yb_cat_seen_check(&im->seen, hash, check, r->rec_line, &error);
     if (first)
         return reject(im, "fixmedins_hilist_id %s already appears on line %u%s%s", local, first,
                       im->col[YB_CAT_FIXMEDINS_CODE] >= 0 ? " for " : "",
                       im->col[YB_CAT_FIXMEDINS_CODE] >= 0 ? place : "");
-    if (error || batch_add(&im->batch, &row, r->rec_line)) {
+    if (error || yb_cat_batch_add(&im->batch, &row, r->rec_line)) {
         err_set(im, "out of memory after %llu rows", (unsigned long long)res->rows);
         return YB_ENOMEM;
     }
@@ -523,16 +311,35 @@ static int flush(struct importer *im)
 {
     const struct yb_cat_import_opts *o = im->o;
     struct yb_cat_import_result *res = im->res;
-    struct batch *b = &im->batch;
-    batch_sort(b);
+    struct yb_cat_batch *b = &im->batch;
+    if (!im->decided) {
+        /* once, before the first row is applied: the store's size now */
+        uint64_t have = 0, expected = res->rows;
+        if (im->rd.offset > 0 &&
+            im->total > im->rd.offset) /* the whole file, from the bytes read */
+            expected = (uint64_t)((double)res->rows * (double)im->total / (double)im->rd.offset);
+        int dropped = 0, rc = yb_cat_store_rows(im->st, &have);
+        if (rc == 0 && !o->dry_run)
+            rc = yb_cat_store_bulk_indexes(im->st, expected, have, &dropped);
+        if (rc) {
+            err_set(im, "%s", yb_cat_store_error(im->st));
+            return rc;
+        }
+        im->decided = 1;
+        /* an empty store has no current row for any key, and the file has
+         * each key once (im->seen) */
+        im->apply_flags = (o->dry_run ? YB_CAT_APPLY_DRY : 0) | (have == 0 ? YB_CAT_APPLY_NEW : 0);
+    }
+    yb_cat_batch_sort(b);
     for (size_t k = 0; k < b->n; k++) {
-        const struct pending *p = &b->rows[b->order[k].row];
+        const struct yb_cat_pending *p = &b->rows[b->order[k].row];
         struct yb_cat_row row;
         for (int i = 0; i < YB_CAT_NFIELDS; i++)
-            row.f[i] = p->off[i] == ABSENT ? NULL : b->arena + p->off[i];
+            row.f[i] = p->off[i] == YB_CAT_ABSENT ? NULL : b->arena + p->off[i];
         int outcome = 0;
         const struct yb_cat_record *old = NULL;
-        int rc = yb_cat_store_apply(im->st, &row, o->sync, &im->who, o->dry_run, &outcome, &old);
+        int rc =
+            yb_cat_store_apply(im->st, &row, o->sync, &im->who, im->apply_flags, &outcome, &old);
         if (rc) {
             err_set(im, "%s:%llu: %s", o->path, (unsigned long long)p->line,
                     yb_cat_store_error(im->st));
@@ -580,7 +387,7 @@ static int read_rows(struct importer *im)
         if (rc == 0)
             return flush(im);
         rc = import_row(im);
-        if (rc == 0 && batch_full(&im->batch))
+        if (rc == 0 && yb_cat_batch_full(&im->batch))
             rc = flush(im);
         if (rc)
             return rc;
@@ -633,7 +440,7 @@ int yb_cat_import(struct yb_cat_store *st, const struct yb_cat_import_opts *opts
     struct stat sb;
     im->total = stat(opts->path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     /* about 100 bytes a row: a table that rarely grows */
-    if (seen_init(&im->seen, (size_t)(im->total / 100 * 10 / 7) + 1024)) {
+    if (yb_cat_seen_init(&im->seen, (size_t)(im->total / 100 * 10 / 7) + 1024)) {
         err_set(im, "out of memory");
         rc = YB_ENOMEM;
         goto fail;
@@ -677,7 +484,7 @@ int yb_cat_import(struct yb_cat_store *st, const struct yb_cat_import_opts *opts
     progress(im);
     yb_cs_reader_close(&im->rd);
     free(im->seen.v);
-    batch_free(&im->batch);
+    yb_cat_batch_free(&im->batch);
     res->seconds = since(&t0);
     return 0;
 fail:
@@ -693,7 +500,7 @@ fail:
     res->committed = 0;
     yb_cs_reader_close(&im->rd);
     free(im->seen.v);
-    batch_free(&im->batch);
+    yb_cat_batch_free(&im->batch);
     res->seconds = since(&t0);
     return rc;
 }

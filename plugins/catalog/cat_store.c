@@ -15,11 +15,18 @@
  *   - the map (cat_map.c) loads each_latest at start: one query, a full scan
  *     of the current rows plus the few revoked keys through a small partial
  *     index, never a subquery per current row;
+ *   - a big import into a fresh or nearly empty store drops the national
+ *     index (and those after it in the schema) inside its transaction
+ *     (cat_bulk.c) and commit builds them again before the COMMIT: one
+ *     sort instead of a million random B-tree inserts;
  *   - readers and the writer meet in WAL mode, with a busy timeout, so the
  *     gateway can record a 3301 while an operator exports.
  *
  * The schema version is PRAGMA user_version (1). A store written by a newer
  * ybgw is refused rather than misread. Nothing here runs on the request path.
+ * The queries (the iterators and the counts) live in cat_query.c, the
+ * bulk-import helpers in cat_bulk.c; the handle (struct yb_cat_store) is in
+ * cat_internal.h for them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,15 +42,6 @@
 
 #define SCHEMA_VERSION 1
 #define BUSY_MS 5000
-
-#define ROW_COLUMNS                                                                                \
-    "fixmedins_code, hilist_id, hilist_name, list_type, med_list_codg, begndate, enddate, "        \
-    "aprvno, dosform, exct_cont, item_cont, prcunt, spec, pacspec, memo"
-/* column 0 id, 1..15 the fields in enum yb_cat_field order, then these */
-#define RECORD_COLUMNS                                                                             \
-    "id, " ROW_COLUMNS ", sync, sync_msgid, sync_time, sync_detail, changed_by, changed_at, "      \
-    "source, source_msgid, closed_at, closed_by, closed_reason, closed_msgid"
-#define N_RECORD_COLUMNS 29
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS catalog_mapping(\n"
@@ -88,21 +86,7 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS catalog_mapping_revoked\n"
     "  ON catalog_mapping(fixmedins_code, hilist_id) WHERE closed_reason = 'revoked';\n";
 
-struct yb_cat_store {
-    sqlite3 *db;
-    char *path;
-    int writable;
-    /* cached statements (prepared on first use) */
-    sqlite3_stmt *find, *insert, *close, *sync;
-    char msg[640];
-    time_t now_t;
-    char now[20];
-    /* a copy of the current row the last find returned */
-    struct yb_cat_record old;
-    char *old_buf;
-    size_t old_cap;
-};
-
+/* (yb_cat_store_fail) */
 static int db_fail(struct yb_cat_store *st, const char *what)
 {
     snprintf(st->msg, sizeof(st->msg), "catalog store %s: %s: %s", st->path, what,
@@ -168,8 +152,7 @@ static const char *col(sqlite3_stmt *s, int i)
     return v ? (const char *)v : "";
 }
 
-/* Point REC at the columns of the row S is on (RECORD_COLUMNS). */
-static void load_record(sqlite3_stmt *s, struct yb_cat_record *rec)
+void yb_cat_record_load(struct sqlite3_stmt *s, struct yb_cat_record *rec)
 {
     rec->id = sqlite3_column_int64(s, 0);
     for (int i = 0; i < YB_CAT_NFIELDS; i++)
@@ -210,7 +193,7 @@ static int find_current(struct yb_cat_store *st, const char *fixmedins, const ch
         return db_fail(st, "looking up the current mapping");
     }
     struct yb_cat_record rec;
-    load_record(st->find, &rec);
+    yb_cat_record_load(st->find, &rec);
     const char **str[YB_CAT_NFIELDS + 11];
     size_t n = 0;
     for (int i = 0; i < YB_CAT_NFIELDS; i++)
@@ -372,6 +355,7 @@ void yb_cat_store_close(struct yb_cat_store *st)
     sqlite3_finalize(st->sync);
     sqlite3_close(st->db);
     free(st->old_buf);
+    free(st->rebuild);
     free(st->path);
     free(st);
 }
@@ -392,13 +376,18 @@ int yb_cat_store_begin(struct yb_cat_store *st)
     return st->writable ? exec(st, "BEGIN IMMEDIATE", "starting a transaction") : read_only(st);
 }
 
+/* (the indexes a bulk import dropped are built again first, in the same
+ * transaction; a failure there leaves it open for the rollback) */
 int yb_cat_store_commit(struct yb_cat_store *st)
 {
-    return exec(st, "COMMIT", "committing");
+    int rc = yb_cat_store_bulk_restore(st);
+    return rc ? rc : exec(st, "COMMIT", "committing");
 }
 
 int yb_cat_store_rollback(struct yb_cat_store *st)
 {
+    free(st->rebuild); /* the rollback brings the dropped indexes back */
+    st->rebuild = NULL;
     return exec(st, "ROLLBACK", "rolling back");
 }
 
@@ -412,15 +401,6 @@ int yb_cat_store_begin_read(struct yb_cat_store *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     }
     return rc;
-}
-
-/* A bulk import touches many pages: give it a bigger page cache while it
- * runs (the default 2 MiB would spill to the WAL on every few thousand
- * rows), and the usual one afterwards. */
-void yb_cat_store_bulk(struct yb_cat_store *st, int on)
-{
-    sqlite3_exec(st->db, on ? "PRAGMA cache_size = -262144" : "PRAGMA cache_size = -2000", NULL,
-                 NULL, NULL);
 }
 
 /* ---- writing --------------------------------------------------------------- */
@@ -485,12 +465,15 @@ static int insert_row(struct yb_cat_store *st, const struct yb_cat_row *row, int
     return step_done(st, s, "adding a mapping");
 }
 
-/* put, or with DRY_RUN only the comparison; *OLD (optional) gets the row
- * that was current before (valid until the next call on ST), or NULL. */
+/* put, or with YB_CAT_APPLY_DRY only the comparison; *OLD (optional) gets
+ * the row that was current before (valid until the next call on ST), or
+ * NULL. With YB_CAT_APPLY_NEW the lookup is skipped (the unique
+ * current-row index would still refuse a second current row). */
 int yb_cat_store_apply(struct yb_cat_store *st, const struct yb_cat_row *row, int sync,
-                       const struct yb_cat_who *who, int dry_run, int *outcome,
+                       const struct yb_cat_who *who, int flags, int *outcome,
                        const struct yb_cat_record **old)
 {
+    int dry_run = (flags & YB_CAT_APPLY_DRY) != 0;
     if (old)
         *old = NULL;
     if (!dry_run && !st->writable)
@@ -510,7 +493,7 @@ int yb_cat_store_apply(struct yb_cat_store *st, const struct yb_cat_row *row, in
         if (!plain && yb_cat_date_norm(d, dates[i]) == 0)
             r.f[YB_CAT_BEGNDATE + i] = dates[i];
     }
-    int found = find_current(st, fixmedins, local);
+    int found = flags & YB_CAT_APPLY_NEW ? 0 : find_current(st, fixmedins, local);
     if (found < 0)
         return found;
     const char *at = who && who->at && *who->at ? who->at : now_text(st);
@@ -603,142 +586,12 @@ int yb_cat_store_set_sync(struct yb_cat_store *st, const char *fixmedins, const 
     return update_sync(st, st->old.id, sync, msgid, now_text(st), detail);
 }
 
-/* ---- reading ---------------------------------------------------------------- */
-
-/* Run SQL with its binds (?1 FIXMEDINS when not NULL, then ?2 TEXT when
- * not NULL, ?3 NUM when >= 0) and hand each row to FN. */
-static int walk(struct yb_cat_store *st, const char *sql, const char *fixmedins, const char *text,
-                int num, yb_cat_each_fn fn, void *arg)
+int yb_cat_store_fail(struct yb_cat_store *st, const char *what)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, "preparing a query");
-    if (fixmedins)
-        sqlite3_bind_text(s, 1, fixmedins, -1, SQLITE_STATIC);
-    if (text)
-        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-    if (num >= 0)
-        sqlite3_bind_int(s, 3, num);
-    int rc = 0, step;
-    struct yb_cat_record rec;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        load_record(s, &rec);
-        rc = fn(&rec, arg);
-        if (rc)
-            break;
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = db_fail(st, "reading the mappings");
-    sqlite3_finalize(s);
-    return rc;
+    return db_fail(st, what);
 }
 
-#define SELECT_RECORDS "SELECT " RECORD_COLUMNS " FROM catalog_mapping AS m WHERE "
-#define ONE_PLACE " AND m.fixmedins_code = ?1"
-/* a revoked row with no later row of its key: the key's last word */
-/* (a current row is always newer than a closed one of its key) */
-#define LAST_REVOKED                                                                               \
-    "m.closed_reason = 'revoked' AND NOT EXISTS (SELECT 1 FROM catalog_mapping AS n "              \
-    "WHERE n.fixmedins_code = m.fixmedins_code AND n.hilist_id = m.hilist_id AND "                 \
-    "n.closed_at IS NULL) AND NOT EXISTS (SELECT 1 FROM catalog_mapping AS n "                     \
-    "WHERE n.fixmedins_code = m.fixmedins_code AND n.hilist_id = m.hilist_id AND "                 \
-    "n.closed_at IS NOT NULL AND n.id > m.id)"
-
-int yb_cat_store_each_current(struct yb_cat_store *st, const char *fixmedins, yb_cat_each_fn fn,
-                              void *arg)
+struct sqlite3 *yb_cat_store_db(struct yb_cat_store *st)
 {
-    return walk(st,
-                fixmedins ? SELECT_RECORDS "m.closed_at IS NULL" ONE_PLACE
-                                           " ORDER BY m.fixmedins_code, m.hilist_id"
-                          : SELECT_RECORDS "m.closed_at IS NULL ORDER BY m.fixmedins_code, "
-                                           "m.hilist_id",
-                fixmedins, NULL, -1, fn, arg);
-}
-
-int yb_cat_store_each_latest(struct yb_cat_store *st, const char *fixmedins, yb_cat_each_fn fn,
-                             void *arg)
-{
-    return walk(st,
-                fixmedins ? SELECT_RECORDS "m.closed_at IS NULL" ONE_PLACE
-                                           " UNION ALL " SELECT_RECORDS LAST_REVOKED ONE_PLACE
-                          : SELECT_RECORDS
-                    "m.closed_at IS NULL UNION ALL " SELECT_RECORDS LAST_REVOKED,
-                fixmedins, NULL, -1, fn, arg);
-}
-
-int yb_cat_store_history(struct yb_cat_store *st, const char *fixmedins, const char *hilist_id,
-                         yb_cat_each_fn fn, void *arg)
-{
-    /* two halves, so that each uses its partial index */
-    return walk(st,
-                SELECT_RECORDS "m.fixmedins_code = ?1 AND m.hilist_id = ?2 AND m.closed_at IS NULL "
-                               "UNION ALL " SELECT_RECORDS
-                               "m.fixmedins_code = ?1 AND m.hilist_id = ?2 AND "
-                               "m.closed_at IS NOT NULL ORDER BY 1 DESC",
-                nz(fixmedins), nz(hilist_id), -1, fn, arg);
-}
-
-int yb_cat_store_each_national(struct yb_cat_store *st, const char *fixmedins,
-                               const char *med_list_codg, yb_cat_each_fn fn, void *arg)
-{
-    return walk(st,
-                fixmedins ? SELECT_RECORDS "m.closed_at IS NULL AND m.med_list_codg = ?2" ONE_PLACE
-                                           " ORDER BY m.fixmedins_code, m.hilist_id"
-                          : SELECT_RECORDS "m.closed_at IS NULL AND m.med_list_codg = ?2 "
-                                           "ORDER BY m.fixmedins_code, m.hilist_id",
-                fixmedins, nz(med_list_codg), -1, fn, arg);
-}
-
-int yb_cat_store_each_sync(struct yb_cat_store *st, const char *fixmedins, int sync,
-                           yb_cat_each_fn fn, void *arg)
-{
-    return walk(st,
-                fixmedins ? SELECT_RECORDS "m.closed_at IS NULL AND m.sync = ?3" ONE_PLACE
-                                           " ORDER BY m.id"
-                          : SELECT_RECORDS "m.closed_at IS NULL AND m.sync = ?3 ORDER BY m.id",
-                fixmedins, NULL, sync < 0 ? 0 : sync, fn, arg);
-}
-
-/* Run a query of one row of up to four counts into OUT. */
-static int count_query(struct yb_cat_store *st, const char *sql, const char *fixmedins,
-                       uint64_t *out[], int n)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return db_fail(st, "preparing a count");
-    if (fixmedins)
-        sqlite3_bind_text(s, 1, fixmedins, -1, SQLITE_STATIC);
-    int step = sqlite3_step(s);
-    for (int i = 0; step == SQLITE_ROW && i < n; i++)
-        *out[i] = (uint64_t)sqlite3_column_int64(s, i);
-    sqlite3_finalize(s);
-    return step == SQLITE_ROW ? 0 : db_fail(st, "counting the mappings");
-}
-
-int yb_cat_store_counts(struct yb_cat_store *st, const char *fixmedins, struct yb_cat_counts *out)
-{
-    memset(out, 0, sizeof(*out));
-    uint64_t *current[] = {&out->current, &out->unsynced, &out->synced, &out->rejected};
-    uint64_t *closed[] = {&out->closed}, *revoked[] = {&out->revoked};
-    uint64_t *places[] = {&out->institutions};
-    const char *place = fixmedins ? ONE_PLACE : "";
-    char sql[4][512];
-    snprintf(sql[0], sizeof(sql[0]),
-             "SELECT count(*), sum(m.sync = 0), sum(m.sync = 1), sum(m.sync = 2) FROM "
-             "catalog_mapping AS m WHERE m.closed_at IS NULL%s",
-             place);
-    snprintf(sql[1], sizeof(sql[1]),
-             "SELECT count(*) FROM catalog_mapping AS m WHERE m.closed_at IS NOT NULL%s", place);
-    snprintf(sql[2], sizeof(sql[2]), "SELECT count(*) FROM catalog_mapping AS m WHERE %s%s",
-             LAST_REVOKED, place);
-    snprintf(sql[3], sizeof(sql[3]),
-             "SELECT count(DISTINCT m.fixmedins_code) FROM catalog_mapping AS m WHERE 1%s", place);
-    int rc = count_query(st, sql[0], fixmedins, current, 4);
-    if (rc == 0)
-        rc = count_query(st, sql[1], fixmedins, closed, 1);
-    if (rc == 0)
-        rc = count_query(st, sql[2], fixmedins, revoked, 1);
-    if (rc == 0)
-        rc = count_query(st, sql[3], fixmedins, places, 1);
-    return rc;
+    return st->db;
 }

@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "cat_internal.h"
 #include "catalog.h"
 #include "testutil.h"
 
@@ -573,6 +576,72 @@ static void test_read_only_store_can_diff(void)
     yb_cat_store_close(st);
 }
 
+/* The indexes of the store file, in schema order, joined by spaces. */
+static const char *index_names(const char *db_path)
+{
+    static char out[512];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    out[0] = '\0';
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_prepare_v2(db,
+                                       "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                       "sql IS NOT NULL ORDER BY rowid",
+                                       -1, &q, NULL),
+                    SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        size_t used = strlen(out);
+        snprintf(out + used, sizeof(out) - used, "%s%s", used ? " " : "",
+                 (const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+}
+
+/* A big import into an empty store drops the secondary indexes and builds
+ * them again before its commit, in their order; a rolled-back one gets
+ * them back; either way the store answers as before. The threshold is
+ * lowered so that a small file takes the path. */
+static void test_bulk_import_rebuilds_indexes(void)
+{
+    char db_path[256];
+    snprintf(db_path, sizeof(db_path), "%s", path_in("bulk", "db"));
+    struct yb_cat_store *st;
+    CU_ASSERT_EQUAL_FATAL(yb_cat_store_open(db_path, YB_CAT_CREATE, &st, err, sizeof(err)), 0);
+    char before[512];
+    snprintf(before, sizeof(before), "%s", index_names(db_path));
+    CU_ASSERT_PTR_NOT_NULL(strstr(before, "national"));
+    uint64_t saved = yb_cat_bulk_min_rows;
+    yb_cat_bulk_min_rows = 10;
+    static char text[65536];
+    size_t used = (size_t)snprintf(text, sizeof(text), "%s", HEADER);
+    for (int i = 0; i < 200; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used,
+                                 PLACE ",B%03d,项目%d,201,001216000010100,2024-01-01,2099-12-31\n",
+                                 i, i);
+    /* one bad row at the end: all or nothing rolls the drop back too */
+    snprintf(text + used, sizeof(text) - used, PLACE ",B999,坏,201,X,2024-02-30,2099-12-31\n");
+    struct yb_cat_import_opts o = {.list_types = list_types};
+    struct yb_cat_import_result res;
+    CU_ASSERT_EQUAL_FATAL(import_text(st, text, &o, &res), 0);
+    CU_ASSERT_EQUAL(res.committed, 0);
+    CU_ASSERT_EQUAL(current_count(st), 0);
+    CU_ASSERT_STRING_EQUAL(index_names(db_path), before);
+    /* without the bad row: committed, indexes rebuilt in their order */
+    text[used] = '\0';
+    CU_ASSERT_EQUAL_FATAL(import_text(st, text, &o, &res), 0);
+    CU_ASSERT_EQUAL(res.committed, 1);
+    CU_ASSERT_EQUAL(res.added, 200);
+    CU_ASSERT_EQUAL(current_count(st), 200);
+    CU_ASSERT_STRING_EQUAL(index_names(db_path), before);
+    struct got g = get(st, PLACE, "B123");
+    CU_ASSERT_EQUAL(g.found, 1);
+    CU_ASSERT_STRING_EQUAL(g.f[YB_CAT_MED_LIST_CODG], "001216000010100");
+    yb_cat_bulk_min_rows = saved;
+    yb_cat_store_close(st);
+}
+
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -590,6 +659,7 @@ int main(void)
         YB_TEST(test_dry_run_then_import_then_reimport),
         YB_TEST(test_check_row_and_progress),
         YB_TEST(test_read_only_store_can_diff),
+        YB_TEST(test_bulk_import_rebuilds_indexes),
         YB_TEST_END,
     };
     if (!mkdtemp(dir))
