@@ -21,13 +21,10 @@
  * Not part of make check: a million rows take some seconds and a few
  * hundred megabytes.
  */
-#include <errno.h>
-#include <ftw.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "benchutil.h"
@@ -69,16 +66,6 @@ static void national_code(char *buf, size_t cap, unsigned long p)
                  1 + (p / 300) % 10, (p / 7) % 1000, p);
 }
 
-static unsigned long gcd(unsigned long a, unsigned long b)
-{
-    while (b) {
-        unsigned long t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* Write N rows in scrambled order (row i is item (i * k) mod n); the size
  * of the data rows (header excluded) goes to *bytes. */
 static int write_csv(const char *path, unsigned long n, long long *bytes)
@@ -86,9 +73,7 @@ static int write_csv(const char *path, unsigned long n, long long *bytes)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    unsigned long k = 1000003;
-    while (gcd(k, n) != 1)
-        k += 2;
+    unsigned long k = bench_scramble_step(n);
     int header = fprintf(f, "fixmedins_code,fixmedins_hilist_id,fixmedins_hilist_name,list_type,"
                             "med_list_codg,begndate,enddate\n");
     char local[LOCAL_WIDTH], national[NATIONAL_WIDTH];
@@ -241,40 +226,6 @@ fail:
     return rc;
 }
 
-/* This machine's cost of one random memory access, for scale: a walk of
- * one random cycle through 64 MiB (a lookup in a large map costs about two
- * such accesses). */
-static double memory_access_ns(void)
-{
-    size_t n = (64u << 20) / sizeof(uint32_t), steps = 2000000;
-    uint32_t *next = malloc(n * sizeof(*next));
-    if (!next)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        next[i] = (uint32_t)i;
-    unsigned long long x = 0x9e3779b97f4a7c15ULL;
-    for (size_t i = n - 1; i > 0; i--) { /* Sattolo's shuffle: one cycle */
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t j = (size_t)(x % i);
-        uint32_t t = next[i];
-        next[i] = next[j];
-        next[j] = t;
-    }
-    uint32_t p = 0;
-    double t0 = bench_now();
-    for (size_t i = 0; i < steps; i++)
-        p = next[p];
-    double ns = (bench_now() - t0) * 1e9 / (double)steps;
-    free(next);
-    return p < n ? ns : -1; /* p is used: the walk is not optimised away */
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static void report(const struct result *r)
 {
     double mib = 1048576.0, rss = (double)(r->rss_after - r->rss_before) * 1024.0;
@@ -296,7 +247,7 @@ static void report(const struct result *r)
     printf("  find_national, hit    %8.0f ns\n", r->national_ns);
     printf("  (%u lookups each over a random sample of %lu keys; one random memory access\n"
            "  on this machine, for scale: %.0f ns)\n",
-           LOOKUPS, r->rows < KEY_SAMPLE ? r->rows : (unsigned long)KEY_SAMPLE, memory_access_ns());
+           LOOKUPS, r->rows < KEY_SAMPLE ? r->rows : (unsigned long)KEY_SAMPLE, bench_memory_access_ns(64));
 }
 
 int main(int argc, char **argv)
@@ -319,19 +270,8 @@ int main(int argc, char **argv)
         }
     }
     char dir[4096];
-    if (keep) {
-        if (mkdir(keep, 0755) != 0 && errno != EEXIST) {
-            fprintf(stderr, "cannot create %s: %s\n", keep, strerror(errno));
-            return 1;
-        }
-        snprintf(dir, sizeof(dir), "%s", keep);
-    } else {
-        snprintf(dir, sizeof(dir), "/tmp/ybgw-catalog-bench-XXXXXX");
-        if (!mkdtemp(dir)) {
-            fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
-            return 1;
-        }
-    }
+    if (bench_workdir(keep, "ybgw-catalog-bench", dir, sizeof(dir)))
+        return 1;
     /* Large blocks from mmap and back to the system when freed, so the
      * resident size around the load is the map's, not what the import left
      * in the heap. */
@@ -344,6 +284,6 @@ int main(int argc, char **argv)
     if (keep)
         printf("kept %s\n", dir);
     else
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        bench_remove_tree(dir);
     return rc == 0 ? 0 : 1;
 }

@@ -173,7 +173,6 @@ int main(int argc, char **argv)
            busy / (double)(messages * lines) * 1e9, findings);
     yb_plugins_free(set);
     yb_settings_free(settings);
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 && findings == 0 ? 0 : 1;
+    bench_remove_tree(dir);
+    return findings == 0 ? 0 : 1;
 }

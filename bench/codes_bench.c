@@ -20,13 +20,10 @@
  * Not part of make check: a million rows take a few seconds and some
  * hundred megabytes.
  */
-#include <errno.h>
-#include <ftw.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,16 +73,6 @@ static void consumable_code(char *buf, size_t cap, unsigned long p)
 
 typedef void (*code_fn)(char *buf, size_t cap, unsigned long p);
 
-static unsigned long gcd(unsigned long a, unsigned long b)
-{
-    while (b) {
-        unsigned long t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 /* Write N rows in scrambled order: row i holds code number (i * k) mod n. */
 static int write_csv(const char *path, const char *header, const char *label, code_fn code,
                      unsigned long n)
@@ -93,9 +80,7 @@ static int write_csv(const char *path, const char *header, const char *label, co
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    unsigned long k = 1000003;
-    while (gcd(k, n) != 1)
-        k += 2;
+    unsigned long k = bench_scramble_step(n);
     fprintf(f, "%s\n", header);
     char buf[64];
     for (unsigned long i = 0; i < n; i++) {
@@ -239,37 +224,6 @@ static int bench_standard(const char *dir, const char *src, const char *standard
     return found == half ? 0 : -1;
 }
 
-/* The machine's cost of one random memory access (a pointer chase over
- * 128 MiB, one random cycle), the unit a lookup on a large table pays. */
-static double memory_latency_ns(void)
-{
-    size_t n = (128u << 20) / sizeof(size_t);
-    size_t *next = malloc(n * sizeof(size_t));
-    if (!next)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        next[i] = i;
-    unsigned long long x = 0x2545f4914f6cdd1dULL;
-    for (size_t i = n - 1; i > 0; i--) { /* Sattolo: a single cycle */
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t j = (size_t)(x % i), t = next[i];
-        next[i] = next[j];
-        next[j] = t;
-    }
-    size_t p = 0, steps = 2000000;
-    double t0 = bench_now();
-    for (size_t i = 0; i < steps; i++)
-        p = next[p];
-    double ns = (bench_now() - t0) * 1e9 / (double)steps;
-    free(next);
-    return p == n ? -1 : ns; /* p is used, so the chase is not optimised out */
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 int main(int argc, char **argv)
 {
     unsigned long rows = 1000000;
@@ -290,21 +244,12 @@ int main(int argc, char **argv)
         }
     }
     char dir[4096];
+    if (bench_workdir(keep, "ybgw-codes-bench", dir, sizeof(dir)))
+        return 1;
     if (keep) {
-        if (mkdir(keep, 0755) != 0 && errno != EEXIST) {
-            fprintf(stderr, "cannot create %s: %s\n", keep, strerror(errno));
-            return 1;
-        }
-        snprintf(dir, sizeof(dir), "%s", keep);
         char db[4200];
         snprintf(db, sizeof(db), "%s/codes.db", dir);
         remove(db); /* a fresh database each run */
-    } else {
-        snprintf(dir, sizeof(dir), "/tmp/ybgw-codes-bench-XXXXXX");
-        if (!mkdtemp(dir)) {
-            fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
-            return 1;
-        }
     }
     /* Large blocks always from mmap and back to the system when freed, so
      * the resident size measured around a load is the table's, not memory
@@ -330,11 +275,11 @@ int main(int argc, char **argv)
                    (double)r[i].table_bytes / (double)r[i].rows,
                    (double)(r[i].rss_after - r[i].rss_before) / 1024.0, r[i].hit_ns, r[i].miss_ns);
         printf("one random memory access on this machine (for scale): %.0f ns\n",
-               memory_latency_ns());
+               bench_memory_access_ns(128));
         printf("database %s/codes.db: %.1f MiB for both tables\n", dir,
                (double)r[1].db_bytes / 1048576.0);
     }
     if (!keep)
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        bench_remove_tree(dir);
     return rc == 0 ? 0 : 1;
 }
