@@ -36,10 +36,6 @@ DRUG=XA01ABD075A002010100483
 STORE="$E2E_TMP/catalog.db"
 UPSTREAM_COUNT='ybgw_upstream_duration_seconds_count{upstream="guangxi"'
 
-saved() {
-    sed -n "s/.*\"saved\":{[^}]*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
-}
-
 # ---- a registered outpatient visit to bill ----
 visit "$VISITS/codes_2204.json" --json >"$E2E_TMP/otp.out" 2>"$E2E_TMP/otp.err"
 check "the visit up to its registration (9001, 1101, 2201) passes" [ $? -eq 0 ]

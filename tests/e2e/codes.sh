@@ -46,11 +46,6 @@ findings() {
     metric "ybgw_findings_total{source=\"$1\",severity=\"$2\"}"
 }
 
-# saved OUT NAME: a value a visit saved
-saved() {
-    sed -n "s/.*\"saved\":{[^}]*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
-}
-
 # codeset_findings TEXT: how many code findings ([codeset...]) TEXT holds
 codeset_findings() {
     printf '%s' "$1" | grep -o '\[codeset[^]]*\]' | wc -l

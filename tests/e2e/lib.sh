@@ -328,6 +328,12 @@ metric() {
         awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s }'
 }
 
+# saved FILE NAME: a value a visit saved, from its `ybgwctl visit --json`
+# listing FILE
+saved() {
+    sed -n "s/.*\"saved\":{[^}]*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
+}
+
 # visit SCRIPT [ARGS...]: ybgwctl visit against this test's gateway.
 # e2e_wait_exit PID: wait up to 10 s for PID to exit and set E2E_EXIT to its
 # exit status, or to "" if it is still running (then it stays in the cleanup

@@ -95,22 +95,18 @@ visit "$stay" --json >"$E2E_TMP/stay.out" 2>"$E2E_TMP/stay.err"
 rc=$?
 check "the stay up to its settlement (9001 .. 2304) passes the gateway (exit $rc)" [ "$rc" -eq 0 ]
 
-# saved NAME: a value the visit saved
-saved() {
-    sed -n "s/.*\"saved\":{[^}]*\"$1\":\"\([^\"]*\)\".*/\1/p" "$E2E_TMP/stay.out" | head -n 1
-}
-SIGN_NO=$(saved sign_no)
-PSN_NO=$(saved psn_no)
-INSUTYPE=$(saved insutype)
-INSUPLC=$(saved insuplc_admdvs)
-MDTRT_ID=$(saved mdtrt_id)
-SETL_ID=$(saved setl_id)
-FUND=$(saved fund_pay_sumamt)
-ACCT=$(saved acct_pay)
-CASH=$(saved psn_cash_pay)
-PART=$(saved psn_part_amt)
-OWNPAY=$(saved fulamt_ownpay_amt)
-FUND_TYPE=$(saved fund_pay_type)
+SIGN_NO=$(saved "$E2E_TMP/stay.out" sign_no)
+PSN_NO=$(saved "$E2E_TMP/stay.out" psn_no)
+INSUTYPE=$(saved "$E2E_TMP/stay.out" insutype)
+INSUPLC=$(saved "$E2E_TMP/stay.out" insuplc_admdvs)
+MDTRT_ID=$(saved "$E2E_TMP/stay.out" mdtrt_id)
+SETL_ID=$(saved "$E2E_TMP/stay.out" setl_id)
+FUND=$(saved "$E2E_TMP/stay.out" fund_pay_sumamt)
+ACCT=$(saved "$E2E_TMP/stay.out" acct_pay)
+CASH=$(saved "$E2E_TMP/stay.out" psn_cash_pay)
+PART=$(saved "$E2E_TMP/stay.out" psn_part_amt)
+OWNPAY=$(saved "$E2E_TMP/stay.out" fulamt_ownpay_amt)
+FUND_TYPE=$(saved "$E2E_TMP/stay.out" fund_pay_type)
 if [ -z "$SETL_ID" ] || [ -z "$FUND" ] || [ -z "$CASH" ] || [ -z "$PART" ] || [ -z "$SIGN_NO" ]; then
     fail "2304 answered setl_id and the amounts" "$(cat "$E2E_TMP/stay.out" "$E2E_TMP/stay.err")"
     e2e_finish
@@ -152,7 +148,7 @@ reset_4101() {
     NURSE=""
     PAYINFO="{\"fund_pay_type\":\"${FUND_TYPE:-390100}\",\"fund_payamt\":\"$FUND\"}"
     DISEINFO='{"diag_type":"1","diag_code":"J18.900","diag_name":"肺炎","adm_cond_type":"1","maindiag_flag":"1"}'
-    ITEMINFO="$(iteminfo_line 01 60.00 "$(saved lv0)"),$(iteminfo_line 09 625.00 "$(saved lv1)"),$(iteminfo_line 08 25.50 "$(saved lv2)")"
+    ITEMINFO="$(iteminfo_line 01 60.00 "$(saved "$E2E_TMP/stay.out" lv0)"),$(iteminfo_line 09 625.00 "$(saved "$E2E_TMP/stay.out" lv1)"),$(iteminfo_line 08 25.50 "$(saved "$E2E_TMP/stay.out" lv2)")"
 }
 
 # write_4101 FILE: the current settlement list as a request.
