@@ -146,12 +146,26 @@ static void no_mapping(const struct catalog *c, struct yb_txn *txn, int policy,
  * accepts? Only a refusal under a reject policy is reported here (it ends
  * the message before the schema); anything milder is left to the schema's
  * own check of the field, so it is not said twice. */
+/* The standard LK's national codes belong to refuses CODE: its kind, with
+ * the verdict in *v; NULL when it accepts it or there is no such standard. */
+static const struct yb_code_kind *refused_by_standard(struct catalog *c, struct list_kind *lk,
+                                                      const char *code,
+                                                      struct yb_code_verdict *v)
+{
+    const struct yb_code_kind *kind = kind_of(c, lk);
+    if (!kind || !*code)
+        return NULL;
+    v->status = YB_CODE_VALID;
+    if (kind->validate(kind->state, code, strlen(code), v) != 0 || v->status != YB_CODE_INVALID)
+        return NULL;
+    return kind;
+}
+
 static void check_filled(struct catalog *c, struct yb_txn *txn, const struct where *path,
                          const char *local, const struct yb_cat_entry *e, int *policies)
 {
     struct list_kind *lk = list_kind_of(c, e->list_type);
-    const struct yb_code_kind *kind = kind_of(c, lk);
-    if (!kind)
+    if (!kind_of(c, lk))
         return;
     int *policy = &policies[lk - c->lk]; /* asked once per message */
     if (*policy < 0)
@@ -159,13 +173,11 @@ static void check_filled(struct catalog *c, struct yb_txn *txn, const struct whe
     if (*policy != YB_POLICY_REJECT)
         return;
     struct yb_code_verdict v;
-    v.status = YB_CODE_VALID;
-    if (kind->validate(kind->state, e->national, strlen(e->national), &v) != 0 ||
-        v.status != YB_CODE_INVALID)
-        return;
-    finding(c, txn, YB_POLICY_REJECT, path, v.segment[0] ? v.segment : "national_code", local,
-            "is mapped (目录对照) to %s, which the %s standard refuses: %s", e->national,
-            kind->standard ? kind->standard : lk->kind, v.reason);
+    const struct yb_code_kind *kind = refused_by_standard(c, lk, e->national, &v);
+    if (kind)
+        finding(c, txn, YB_POLICY_REJECT, path, v.segment[0] ? v.segment : "national_code",
+                local, "is mapped (目录对照) to %s, which the %s standard refuses: %s",
+                e->national, kind->standard ? kind->standard : lk->kind, v.reason);
 }
 
 static void prepare_list(struct catalog *c, struct yb_txn *txn, const struct translate *t,
@@ -269,13 +281,9 @@ static void check_upload(struct catalog *c, struct yb_txn *txn)
         const char *list_type = yb_cat_text_of(c, row, "list_type");
         const char *national = yb_cat_text_of(c, row, "med_list_codg");
         struct list_kind *lk = list_kind_of(c, list_type);
-        const struct yb_code_kind *kind = kind_of(c, lk);
-        if (!kind || !*national)
-            continue;
         struct yb_code_verdict v;
-        v.status = YB_CODE_VALID;
-        if (kind->validate(kind->state, national, strlen(national), &v) != 0 ||
-            v.status != YB_CODE_INVALID)
+        const struct yb_code_kind *kind = refused_by_standard(c, lk, national, &v);
+        if (!kind)
             continue;
         struct where path[1] = {{"catalogcompin", i, "med_list_codg"}};
         finding(c, txn, c->h->kind_policy(txn, lk->kind), path, "list_type", national,
