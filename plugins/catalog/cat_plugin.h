@@ -35,13 +35,6 @@ struct list_kind { /* list_kind LIST_TYPE KIND|- */
     atomic_int looked;
 };
 
-struct pending { /* a change that arrived while the instance was loading */
-    struct pending *next;
-    int revoke, sync;
-    char *at, *msgid;
-    char *f[YB_CAT_NFIELDS];
-};
-
 struct catalog {
     const struct yb_host *h;
     char store[1024];
@@ -61,7 +54,7 @@ struct catalog {
 
     struct catalog *next_live; /* under live_lock */
     int loading;
-    struct pending *pending, *pending_tail;
+    struct yb_cat_change *pending, *pending_tail; /* arrived while loading */
 };
 
 

@@ -18,45 +18,15 @@ static struct catalog *live;
 
 /* ---- changes to every live map ---- */
 
-static void pending_free(struct pending *p)
+/* Apply change X to C's map, or keep a copy of it while C is loading (the
+ * caller holds live_lock). */
+static void apply_to(struct catalog *c, const struct yb_cat_change *x)
 {
-    while (p) {
-        struct pending *next = p->next;
-        for (int i = 0; i < YB_CAT_NFIELDS; i++)
-            free(p->f[i]);
-        free(p->at);
-        free(p->msgid);
-        free(p);
-        p = next;
-    }
-}
-
-static struct pending *pending_new(int revoke, int sync, const struct yb_cat_row *row,
-                                   const char *at, const char *msgid)
-{
-    struct pending *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
-    p->revoke = revoke;
-    p->sync = sync;
-    int bad = !(p->at = strdup(at)) || !(p->msgid = strdup(msgid));
-    for (int i = 0; i < YB_CAT_NFIELDS && !bad; i++)
-        bad = row->f[i] && !(p->f[i] = strdup(row->f[i]));
-    if (bad) {
-        pending_free(p);
-        return NULL;
-    }
-    return p;
-}
-
-/* Apply one change to C's map (the caller holds live_lock). */
-static void apply_to(struct catalog *c, int revoke, int sync, const struct yb_cat_row *row,
-                     const char *at, const char *msgid)
-{
-    if (c->only[0] && strcmp(c->only, row->f[YB_CAT_FIXMEDINS_CODE]) != 0)
+    const char *const *f = x->row.f;
+    if (c->only[0] && strcmp(c->only, f[YB_CAT_FIXMEDINS_CODE]) != 0)
         return;
     if (c->loading) {
-        struct pending *p = pending_new(revoke, sync, row, at, msgid);
+        struct yb_cat_change *p = yb_cat_change_new(x->revoke, x->sync, &x->row, &x->who);
         if (!p) {
             c->h->log(c->h, YB_LOG_ERROR, "out of memory keeping a mapping change for the "
                                           "configuration being loaded; reload again");
@@ -69,14 +39,15 @@ static void apply_to(struct catalog *c, int revoke, int sync, const struct yb_ca
         c->pending_tail = p;
         return;
     }
+    const char *msgid = x->who.msgid ? x->who.msgid : "", *at = x->who.at ? x->who.at : "";
     pthread_rwlock_wrlock(&c->lock);
-    int rc = revoke ? yb_cat_map_revoke(c->map, row->f[YB_CAT_FIXMEDINS_CODE],
-                                        row->f[YB_CAT_HILIST_ID], at, msgid)
-                    : yb_cat_map_set(c->map, row, sync, at, msgid);
+    int rc = x->revoke ? yb_cat_map_revoke(c->map, f[YB_CAT_FIXMEDINS_CODE], f[YB_CAT_HILIST_ID],
+                                           at, msgid)
+                       : yb_cat_map_set(c->map, &x->row, x->sync, at, msgid);
     pthread_rwlock_unlock(&c->lock);
     if (rc && rc != YB_ENOENT)
         c->h->log(c->h, YB_LOG_ERROR, "mapping %s %s: the map refused the change (%d)",
-                  row->f[YB_CAT_FIXMEDINS_CODE], row->f[YB_CAT_HILIST_ID], rc);
+                  f[YB_CAT_FIXMEDINS_CODE], f[YB_CAT_HILIST_ID], rc);
 }
 
 /* One accepted change: every live instance on the same store sees it, and
@@ -84,15 +55,13 @@ static void apply_to(struct catalog *c, int revoke, int sync, const struct yb_ca
 static void change(struct catalog *self, int revoke, const struct yb_cat_row *row,
                    const struct yb_cat_who *who)
 {
+    struct yb_cat_change x = {NULL, revoke, YB_CAT_SYNCED, *row, *who};
     pthread_mutex_lock(&live_lock);
     for (struct catalog *c = live; c; c = c->next_live)
         if (strcmp(c->store, self->store) == 0)
-            apply_to(c, revoke, YB_CAT_SYNCED, row, who->at, who->msgid);
+            apply_to(c, &x);
     pthread_mutex_unlock(&live_lock);
-    int rc = revoke ? yb_cat_writer_revoke(self->writer, row->f[YB_CAT_FIXMEDINS_CODE],
-                                           row->f[YB_CAT_HILIST_ID], row->f[YB_CAT_LIST_TYPE],
-                                           row->f[YB_CAT_MED_LIST_CODG], who)
-                    : yb_cat_writer_put(self->writer, row, YB_CAT_SYNCED, who);
+    int rc = yb_cat_writer_queue(self->writer, revoke, YB_CAT_SYNCED, row, who);
     if (rc)
         self->h->log(self->h, YB_LOG_ERROR,
                      "mapping %s %s (msgid %s) could not be queued for the store (%d)",
@@ -127,16 +96,12 @@ int yb_cat_live_join(struct catalog *c, char *err, size_t errcap)
 
     pthread_mutex_lock(&live_lock);
     c->loading = 0;
-    struct pending *p = c->pending;
+    struct yb_cat_change *p = c->pending;
     c->pending = c->pending_tail = NULL;
-    for (struct pending *q = p; q && rc == 0; q = q->next) {
-        struct yb_cat_row row;
-        for (int i = 0; i < YB_CAT_NFIELDS; i++)
-            row.f[i] = q->f[i];
-        apply_to(c, q->revoke, q->sync, &row, q->at, q->msgid);
-    }
+    for (const struct yb_cat_change *q = p; q && rc == 0; q = q->next)
+        apply_to(c, q);
     pthread_mutex_unlock(&live_lock);
-    pending_free(p);
+    yb_cat_changes_free(p);
     if (rc == 0)
         c->h->log(c->h, YB_LOG_INFO,
                   "%zu mappings (%zu active) loaded from %s in %.2f s, %.1f MiB%s%s",
@@ -157,7 +122,7 @@ void yb_cat_live_leave(struct catalog *c)
         }
     }
     pthread_mutex_unlock(&live_lock);
-    pending_free(c->pending);
+    yb_cat_changes_free(c->pending);
     c->pending = c->pending_tail = NULL;
 }
 

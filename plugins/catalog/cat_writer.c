@@ -2,7 +2,7 @@
  * cat_writer.c - the store writer thread of the catalog plugin (see
  * cat_writer.h for the contract).
  *
- * A change is one heap block: the op, then its strings. The queue is a
+ * A change is one heap block: the change, then its strings. The queue is a
  * singly linked FIFO under one mutex; `queued` and `done` count changes so
  * that flush can wait for a point in the stream without draining it.
  */
@@ -14,23 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-enum { OP_PUT, OP_REVOKE };
-
-/* The strings of a change, in the order of enum yb_cat_field, then the
- * who fields. */
-#define WHO_BY (YB_CAT_NFIELDS + 0)
-#define WHO_SOURCE (YB_CAT_NFIELDS + 1)
-#define WHO_MSGID (YB_CAT_NFIELDS + 2)
-#define WHO_AT (YB_CAT_NFIELDS + 3)
-#define N_STRINGS (YB_CAT_NFIELDS + 4)
-
-struct change {
-    struct change *next;
-    int op;
-    int sync;
-    const char *s[N_STRINGS]; /* into the same block; never NULL */
-};
-
 struct yb_cat_writer {
     const struct yb_host *host;
     char *path;
@@ -39,46 +22,63 @@ struct yb_cat_writer {
     pthread_mutex_t lock;
     pthread_cond_t wake;  /* a change was queued, or stop */
     pthread_cond_t moved; /* `done` moved on */
-    struct change *head, *tail;
+    struct yb_cat_change *head, *tail;
     uint64_t queued, done, lost;
     int stopping;
 };
 
 /* ---- changes ---- */
 
-static struct change *change_new(int op, int sync, const char *const src[N_STRINGS])
+struct yb_cat_change *yb_cat_change_new(int revoke, int sync, const struct yb_cat_row *row,
+                                        const struct yb_cat_who *who)
 {
-    size_t need = sizeof(struct change);
-    for (int i = 0; i < N_STRINGS; i++)
-        need += (src[i] ? strlen(src[i]) : 0) + 1;
-    struct change *c = malloc(need);
+    const char *who_src[4] = {who ? who->by : NULL, who ? who->source : NULL,
+                              who ? who->msgid : NULL, who ? who->at : NULL};
+    size_t need = sizeof(struct yb_cat_change);
+    for (int i = 0; i < YB_CAT_NFIELDS; i++)
+        need += (row->f[i] ? strlen(row->f[i]) : 0) + 1;
+    for (int i = 0; i < 4; i++)
+        need += (who_src[i] ? strlen(who_src[i]) : 0) + 1;
+    struct yb_cat_change *c = malloc(need);
     if (!c)
         return NULL;
     c->next = NULL;
-    c->op = op;
+    c->revoke = revoke;
     c->sync = sync;
     char *p = (char *)(c + 1);
-    for (int i = 0; i < N_STRINGS; i++) {
+    const char **dst[YB_CAT_NFIELDS + 4];
+    const char *src[YB_CAT_NFIELDS + 4];
+    for (int i = 0; i < YB_CAT_NFIELDS; i++)
+        dst[i] = &c->row.f[i], src[i] = row->f[i];
+    const char **who_dst[4] = {&c->who.by, &c->who.source, &c->who.msgid, &c->who.at};
+    for (int i = 0; i < 4; i++)
+        dst[YB_CAT_NFIELDS + i] = who_dst[i], src[YB_CAT_NFIELDS + i] = who_src[i];
+    for (int i = 0; i < YB_CAT_NFIELDS + 4; i++) {
         size_t n = src[i] ? strlen(src[i]) : 0;
         if (n)
             memcpy(p, src[i], n);
         p[n] = '\0';
-        c->s[i] = p;
+        *dst[i] = p;
         p += n + 1;
     }
+    if (!c->who.at[0])
+        c->who.at = NULL; /* the store's "now" */
     return c;
 }
 
-static void who_strings(const struct yb_cat_who *who, const char *src[N_STRINGS])
+void yb_cat_changes_free(struct yb_cat_change *list)
 {
-    src[WHO_BY] = who ? who->by : NULL;
-    src[WHO_SOURCE] = who ? who->source : NULL;
-    src[WHO_MSGID] = who ? who->msgid : NULL;
-    src[WHO_AT] = who ? who->at : NULL;
+    while (list) {
+        struct yb_cat_change *next = list->next;
+        free(list);
+        list = next;
+    }
 }
 
-static int enqueue(struct yb_cat_writer *w, struct change *c)
+int yb_cat_writer_queue(struct yb_cat_writer *w, int revoke, int sync,
+                        const struct yb_cat_row *row, const struct yb_cat_who *who)
 {
+    struct yb_cat_change *c = yb_cat_change_new(revoke, sync, row, who);
     if (!c)
         return YB_ENOMEM;
     pthread_mutex_lock(&w->lock);
@@ -93,56 +93,28 @@ static int enqueue(struct yb_cat_writer *w, struct change *c)
     return 0;
 }
 
-int yb_cat_writer_put(struct yb_cat_writer *w, const struct yb_cat_row *row, int sync,
-                      const struct yb_cat_who *who)
-{
-    const char *src[N_STRINGS];
-    for (int i = 0; i < YB_CAT_NFIELDS; i++)
-        src[i] = row->f[i];
-    who_strings(who, src);
-    return enqueue(w, change_new(OP_PUT, sync, src));
-}
-
-int yb_cat_writer_revoke(struct yb_cat_writer *w, const char *fixmedins, const char *hilist_id,
-                         const char *list_type, const char *med_list_codg,
-                         const struct yb_cat_who *who)
-{
-    const char *src[N_STRINGS] = {NULL};
-    src[YB_CAT_FIXMEDINS_CODE] = fixmedins;
-    src[YB_CAT_HILIST_ID] = hilist_id;
-    src[YB_CAT_LIST_TYPE] = list_type;
-    src[YB_CAT_MED_LIST_CODG] = med_list_codg;
-    who_strings(who, src);
-    return enqueue(w, change_new(OP_REVOKE, 0, src));
-}
-
 /* ---- the thread ---- */
 
-static int apply(struct yb_cat_writer *w, const struct change *c)
+static int apply(struct yb_cat_writer *w, const struct yb_cat_change *c)
 {
-    struct yb_cat_who who = {c->s[WHO_BY], c->s[WHO_SOURCE], c->s[WHO_MSGID],
-                             c->s[WHO_AT][0] ? c->s[WHO_AT] : NULL};
-    if (c->op == OP_PUT) {
-        struct yb_cat_row row;
-        for (int i = 0; i < YB_CAT_NFIELDS; i++)
-            row.f[i] = c->s[i];
-        return yb_cat_store_put(w->store, &row, c->sync, &who, NULL);
-    }
-    int rc = yb_cat_store_revoke(w->store, c->s[YB_CAT_FIXMEDINS_CODE], c->s[YB_CAT_HILIST_ID],
-                                 c->s[YB_CAT_LIST_TYPE], c->s[YB_CAT_MED_LIST_CODG], &who);
+    if (!c->revoke)
+        return yb_cat_store_put(w->store, &c->row, c->sync, &c->who, NULL);
+    const char *const *f = c->row.f;
+    int rc = yb_cat_store_revoke(w->store, f[YB_CAT_FIXMEDINS_CODE], f[YB_CAT_HILIST_ID],
+                                 f[YB_CAT_LIST_TYPE], f[YB_CAT_MED_LIST_CODG], &c->who);
     if (rc == YB_ENOENT) {
         /* the platform revoked a mapping this store never had (made before
          * ybgw, or by another system): nothing to close here */
         w->host->log(w->host, YB_LOG_INFO,
                      "3302 %s revoked %s %s, which the mapping store does not hold",
-                     c->s[WHO_MSGID], c->s[YB_CAT_FIXMEDINS_CODE], c->s[YB_CAT_HILIST_ID]);
+                     c->who.msgid, f[YB_CAT_FIXMEDINS_CODE], f[YB_CAT_HILIST_ID]);
         return 0;
     }
     return rc;
 }
 
 /* Apply BATCH in one transaction: 0, or the first failure (rolled back). */
-static int apply_batch(struct yb_cat_writer *w, const struct change *batch)
+static int apply_batch(struct yb_cat_writer *w, const struct yb_cat_change *batch)
 {
     char err[512];
     if (!w->store && yb_cat_store_open(w->path, YB_CAT_CREATE, &w->store, err, sizeof(err))) {
@@ -150,7 +122,7 @@ static int apply_batch(struct yb_cat_writer *w, const struct change *batch)
         return YB_EIO;
     }
     int rc = yb_cat_store_begin(w->store);
-    for (const struct change *c = batch; c && rc == 0; c = c->next)
+    for (const struct yb_cat_change *c = batch; c && rc == 0; c = c->next)
         rc = apply(w, c);
     if (rc == 0)
         rc = yb_cat_store_commit(w->store);
@@ -165,14 +137,14 @@ static int apply_batch(struct yb_cat_writer *w, const struct change *batch)
     return rc;
 }
 
-static void give_up(struct yb_cat_writer *w, const struct change *c)
+static void give_up(struct yb_cat_writer *w, const struct yb_cat_change *c)
 {
+    const char *const *f = c->row.f;
     w->host->log(w->host, YB_LOG_ERROR,
                  "mapping store %s: NOT WRITTEN after retries: %s %s %s -> %s (list_type %s, "
                  "msgid %s); the in-memory map has it until the next reload: import it again",
-                 w->path, c->op == OP_PUT ? "put" : "revoke", c->s[YB_CAT_FIXMEDINS_CODE],
-                 c->s[YB_CAT_HILIST_ID], c->s[YB_CAT_MED_LIST_CODG], c->s[YB_CAT_LIST_TYPE],
-                 c->s[WHO_MSGID]);
+                 w->path, c->revoke ? "revoke" : "put", f[YB_CAT_FIXMEDINS_CODE],
+                 f[YB_CAT_HILIST_ID], f[YB_CAT_MED_LIST_CODG], f[YB_CAT_LIST_TYPE], c->who.msgid);
 }
 
 static void pause_ms(long ms)
@@ -185,7 +157,7 @@ static void pause_ms(long ms)
 /* Write BATCH: retried with pauses of 0.1, 0.5, 2 and 5 s (a busy or
  * briefly full disk); after that, change by change, and what still fails is
  * given up (logged). Returns the number given up. */
-static uint64_t write_batch(struct yb_cat_writer *w, struct change *batch)
+static uint64_t write_batch(struct yb_cat_writer *w, struct yb_cat_change *batch)
 {
     static const long pauses[] = {100, 500, 2000, 5000};
     for (size_t i = 0;; i++) {
@@ -196,8 +168,8 @@ static uint64_t write_batch(struct yb_cat_writer *w, struct change *batch)
         pause_ms(pauses[i]);
     }
     uint64_t lost = 0;
-    for (struct change *c = batch; c; c = c->next) {
-        struct change *next = c->next;
+    for (struct yb_cat_change *c = batch; c; c = c->next) {
+        struct yb_cat_change *next = c->next;
         c->next = NULL;
         if (apply_batch(w, c) != 0) {
             give_up(w, c);
@@ -217,19 +189,15 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head)
             break; /* stopping with nothing left */
-        struct change *batch = w->head;
+        struct yb_cat_change *batch = w->head;
         uint64_t n = 0;
-        for (struct change *c = batch; c; c = c->next)
+        for (const struct yb_cat_change *c = batch; c; c = c->next)
             n++;
         w->head = w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
 
         uint64_t lost = write_batch(w, batch);
-        while (batch) {
-            struct change *next = batch->next;
-            free(batch);
-            batch = next;
-        }
+        yb_cat_changes_free(batch);
 
         pthread_mutex_lock(&w->lock);
         w->done += n;

@@ -15,20 +15,32 @@
 
 #include "catalog.h"
 
+/* One mapping change as 3301 or 3302 made it: a put or a revoke of a row,
+ * with who made it. One heap block holds it and its strings. The writer
+ * queues these, and so does a plugin instance that is still loading. */
+struct yb_cat_change {
+    struct yb_cat_change *next;
+    int revoke; /* 0: yb_cat_store_put; 1: yb_cat_store_revoke */
+    int sync;   /* enum yb_cat_sync of a put */
+    struct yb_cat_row row; /* a revoke uses fixmedins_code, hilist_id, list_type, med_list_codg */
+    struct yb_cat_who who;
+};
+
+/* A copy of the change (everything copied), or NULL when out of memory. */
+struct yb_cat_change *yb_cat_change_new(int revoke, int sync, const struct yb_cat_row *row,
+                                        const struct yb_cat_who *who);
+/* Free a list of changes linked by next. */
+void yb_cat_changes_free(struct yb_cat_change *list);
+
 struct yb_cat_writer;
 
 /* Start a writer for the store at PATH (created if missing). Log through
  * HOST. */
 int yb_cat_writer_start(const char *path, const struct yb_host *host,
                         struct yb_cat_writer **out);
-/* Queue yb_cat_store_put(ROW, SYNC, WHO); everything is copied. */
-int yb_cat_writer_put(struct yb_cat_writer *w, const struct yb_cat_row *row, int sync,
-                      const struct yb_cat_who *who);
-/* Queue yb_cat_store_revoke(FIXMEDINS, HILIST_ID, LIST_TYPE, MED_LIST_CODG,
- * WHO). */
-int yb_cat_writer_revoke(struct yb_cat_writer *w, const char *fixmedins, const char *hilist_id,
-                         const char *list_type, const char *med_list_codg,
-                         const struct yb_cat_who *who);
+/* Queue a copy of the change; YB_ENOMEM if it cannot be copied. */
+int yb_cat_writer_queue(struct yb_cat_writer *w, int revoke, int sync,
+                        const struct yb_cat_row *row, const struct yb_cat_who *who);
 /* Wait until everything queued so far is written (or given up). Not for
  * hooks: for init and tests. */
 void yb_cat_writer_flush(struct yb_cat_writer *w);
