@@ -7,6 +7,7 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,63 @@ static inline int yb_test_main(const char *suite, const struct yb_test *tests)
     unsigned run = CU_get_number_of_tests_run();
     CU_cleanup_registry();
     return failed ? 1 : run ? 0 : 1;
+}
+
+/* ---- files a test writes and reads ---- */
+
+static inline void yb_test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The text of PATH (up to 1 MiB), to free; NULL if it cannot be read. */
+static inline char *yb_test_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 20;
+    char *buf = malloc(cap);
+    size_t n = buf ? fread(buf, 1, cap - 1, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* The line of a reject file's TEXT ("LINE<TAB>reason<TAB>record") for
+ * source line LINE, without its line end, or NULL. */
+static inline const char *yb_test_reject_line(const char *text, unsigned line)
+{
+    static char out[4096];
+    char prefix[32];
+    int n = snprintf(prefix, sizeof(prefix), "%u\t", line);
+    for (const char *p = text; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (strncmp(p, prefix, (size_t)n) == 0) {
+            snprintf(out, sizeof(out), "%.*s", (int)len, p);
+            return out;
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return NULL;
+}
+
+static inline int yb_test_remove_entry(const char *path, const struct stat *st, int flag,
+                                       struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Remove the test's temporary folder DIR and all in it. */
+static inline void yb_test_remove_tree(const char *dir)
+{
+    nftw(dir, yb_test_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

@@ -6,7 +6,6 @@
  * change that closes the old row), the institution default, a file cut off
  * inside a quote, progress and the caller's row check. Codes are synthetic.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,45 +41,6 @@ static const char *path_in(const char *stem, const char *ext)
     return path[which];
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* The whole file (static buffer), or NULL if it does not exist. */
-static const char *read_text(const char *path)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-/* The line of the reject file for the record starting on LINE, or NULL. */
-static const char *reject_line(const char *rejects, unsigned line)
-{
-    static char out[4096];
-    char prefix[32];
-    int n = snprintf(prefix, sizeof(prefix), "%u\t", line);
-    for (const char *p = rejects; p && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (strncmp(p, prefix, (size_t)n) == 0) {
-            snprintf(out, sizeof(out), "%.*s", (int)len, p);
-            return out;
-        }
-        p += len + (e ? 1 : 0);
-    }
-    return NULL;
-}
-
 static struct yb_cat_store *new_store(void)
 {
     struct yb_cat_store *st = NULL;
@@ -95,7 +55,7 @@ static int import_text(struct yb_cat_store *st, const char *text, struct yb_cat_
 {
     static char path[256];
     snprintf(path, sizeof(path), "%s", path_in("file", "csv"));
-    write_file(path, text);
+    yb_test_write_file(path, text);
     o->path = path;
     if (!o->who)
         o->who = &who;
@@ -293,27 +253,28 @@ static void check_bad_file_rejects(const struct yb_cat_import_result *res)
     CU_ASSERT_STRING_EQUAL(res->first_reject,
                            "line 3: begndate: \"2024-02-30\" is not a real date (write yyyy-MM-dd, "
                            "yyyyMMdd or yyyy/MM/dd)");
-    const char *rejects = read_text(res->reject_path);
+    char *rejects = yb_test_read_file(res->reject_path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(rejects);
     CU_ASSERT_EQUAL(rejects[0], '#');
-    const char *l = reject_line(rejects, 3);
+    const char *l = yb_test_reject_line(rejects, 3);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\tbegndate: \"2024-02-30\" is not a real date"));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\t" PLACE ",F0002,留置针,201,"));
-    l = reject_line(rejects, 4);
+    l = yb_test_reject_line(rejects, 4);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "fixmedins_hilist_name: a control character"));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\"两行\\n名称\"")); /* the newline written as \n */
-    CU_ASSERT_PTR_NULL(reject_line(rejects, 5));
-    l = reject_line(rejects, 6);
+    CU_ASSERT_PTR_NULL(yb_test_reject_line(rejects, 5));
+    l = yb_test_reject_line(rejects, 6);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "list_type: \"999\" is not one of 101"));
-    l = reject_line(rejects, 7);
+    l = yb_test_reject_line(rejects, 7);
     CU_ASSERT_PTR_NOT_NULL(
         l && strstr(l, "fixmedins_hilist_id F0001 already appears on line 2 for " PLACE));
-    l = reject_line(rejects, 8);
+    l = yb_test_reject_line(rejects, 8);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "enddate: 2023-12-31 is before begndate 2024-01-01"));
-    l = reject_line(rejects, 9);
+    l = yb_test_reject_line(rejects, 9);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "column 8 has a value but no name"));
-    CU_ASSERT_PTR_NULL(reject_line(rejects, 2));
-    CU_ASSERT_PTR_NULL(reject_line(rejects, 10));
+    CU_ASSERT_PTR_NULL(yb_test_reject_line(rejects, 2));
+    CU_ASSERT_PTR_NULL(yb_test_reject_line(rejects, 10));
+    free(rejects);
 }
 
 static void test_rejected_rows_commit_nothing(void)
@@ -381,8 +342,10 @@ static void test_unclosed_quote_at_end(void)
     CU_ASSERT_EQUAL(res.rejected, 1);
     CU_ASSERT_EQUAL(res.committed, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(res.first_reject, "line 3: a quoted field opened on line 3"));
-    const char *l = reject_line(read_text(res.reject_path), 3);
+    char *rejects = yb_test_read_file(res.reject_path);
+    const char *l = yb_test_reject_line(rejects, 3);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "F0003")); /* the rest of the file is that record */
+    free(rejects);
     CU_ASSERT_EQUAL(current_count(st), 0);
     yb_cat_store_close(st);
 }
@@ -642,11 +605,6 @@ static void test_bulk_import_rebuilds_indexes(void)
     yb_cat_store_close(st);
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 int main(void)
 {
     static const struct yb_test tests[] = {
@@ -665,6 +623,6 @@ int main(void)
     if (!mkdtemp(dir))
         return 2;
     int rc = yb_test_main("cat_import", tests);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    yb_test_remove_tree(dir);
     return rc;
 }

@@ -5,7 +5,6 @@
  * 100,000 keys with earlier entry pointers still valid, and a load from a
  * store written with yb_cat_store_put/revoke. Every code here is synthetic.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,12 +313,6 @@ static void test_growth_keeps_entries_valid(void)
     yb_cat_map_free(m);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static void test_load_from_store(void)
 {
     char path[256], err[512];
@@ -424,6 +417,6 @@ int main(void)
     if (!mkdtemp(dir))
         return 2;
     int rc = yb_test_main("cat_map", tests);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    yb_test_remove_tree(dir);
     return rc;
 }

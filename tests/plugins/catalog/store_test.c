@@ -6,7 +6,6 @@
  * of yb_cat_row_check with the field its message names. Codes are
  * synthetic.
  */
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,11 +626,6 @@ static void test_row_check_text_rules(void)
     CU_ASSERT_TRUE(names_field("med_list_codg"));
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    return remove(path);
-}
-
 int main(void)
 {
     static const struct yb_test tests[] = {
@@ -652,6 +646,6 @@ int main(void)
     if (!mkdtemp(dir))
         return 2;
     int rc = yb_test_main("cat_store", tests);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    yb_test_remove_tree(dir);
     return rc;
 }

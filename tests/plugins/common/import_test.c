@@ -5,7 +5,6 @@
  * refused, rolled back, activated and loaded. The rules are a small
  * standard written by the test; every code and row here is synthetic.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,45 +45,6 @@ static void path_in(char *buf, size_t cap, const char *name)
     snprintf(buf, cap, "%s/%s", dir, name);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* The whole file (caller frees), or NULL if it does not exist. */
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strdup(buf);
-}
-
-/* The line of the reject file for the record starting on LINE, or NULL. */
-static const char *reject_line(const char *rejects, unsigned line)
-{
-    static char out[4096];
-    char prefix[32];
-    int n = snprintf(prefix, sizeof(prefix), "%u\t", line);
-    for (const char *p = rejects; p && *p;) {
-        const char *e = strchr(p, '\n');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (strncmp(p, prefix, (size_t)n) == 0) {
-            snprintf(out, sizeof(out), "%.*s", (int)len, p);
-            return out;
-        }
-        p = e ? e + 1 : NULL;
-    }
-    return NULL;
-}
-
 static int count_lines(const char *s)
 {
     int n = 0;
@@ -108,7 +68,7 @@ static struct yb_cs_import make_import(const char *db, const char *name, const c
 {
     static char file[256];
     path_in(file, sizeof(file), name);
-    write_file(file, text);
+    yb_test_write_file(file, text);
     struct yb_cs_import imp = {.db_path = db,
                                .standard = "test",
                                .rules = rules,
@@ -271,8 +231,8 @@ static void test_title_line_and_alias_order(void)
     CU_ASSERT_EQUAL_FATAL(run_ok(&imp, &res), 0);
     CU_ASSERT_EQUAL(res.rows, 1);
     CU_ASSERT_EQUAL(res.rejected, 1);
-    char *rejects = read_text(res.rejects_path);
-    CU_ASSERT_PTR_NOT_NULL(reject_line(rejects, 4));
+    char *rejects = yb_test_read_file(res.rejects_path);
+    CU_ASSERT_PTR_NOT_NULL(yb_test_reject_line(rejects, 4));
     free(rejects);
     struct yb_cs_table *t = load(db, "v1", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -310,37 +270,37 @@ static void test_rejects_name_the_line_and_reason(void)
     CU_ASSERT_EQUAL(res.rows, 5);
     CU_ASSERT_EQUAL(res.rejected, 9);
     CU_ASSERT_STRING_EQUAL(res.rejects_path, rejects_path);
-    char *rejects = read_text(rejects_path);
+    char *rejects = yb_test_read_file(rejects_path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(rejects);
     CU_ASSERT_EQUAL(rejects[0], '#');
     CU_ASSERT_PTR_NOT_NULL(strstr(rejects, "LINE<TAB>reason<TAB>"));
     CU_ASSERT_EQUAL(count_lines(rejects), 1 + 9);
     const char *l;
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 5)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 5)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "X0003"));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\tX0003,bad code,,"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 7)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 7)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "begin_date \"2024-02-30\" is not a date"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 8)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 8)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "begin_date 2024-05-01 is after end_date 2024-01-01"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 9)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 9)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "duplicate of line 2"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 10)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 10)));
     char where[96];
     snprintf(where, sizeof(where), "invalid UTF-8 at byte 11 of the row (file offset %zu)",
              (size_t)(strchr(csv, '\xff') - csv));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, where));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 11)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 11)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "duplicate of line 2: code T0001"));
     /* the multi-line record is one reject, numbered by its first line,
      * its newline escaped */
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 12)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 12)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "begin_date \"2023-13-01\""));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "\tT0007+2,\"bad\\nmulti\",2023-13-01,"));
-    CU_ASSERT_PTR_NULL(reject_line(rejects, 13));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 14)));
+    CU_ASSERT_PTR_NULL(yb_test_reject_line(rejects, 13));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 14)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "code T12: "));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 17)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 17)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "has 5 fields but the header has 4"));
     free(rejects);
 
@@ -385,13 +345,13 @@ static void test_oversized_and_unclosed_records(void)
     CU_ASSERT_EQUAL_FATAL(run_ok(&imp, &res), 0);
     CU_ASSERT_EQUAL(res.rows, 2);
     CU_ASSERT_EQUAL(res.rejected, 3);
-    char *rejects = read_text(res.rejects_path);
+    char *rejects = yb_test_read_file(res.rejects_path);
     const char *l;
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 3)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 3)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "longer than 64 KiB"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 5)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 5)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "more than 64 fields"));
-    CU_ASSERT_PTR_NOT_NULL((l = reject_line(rejects, 6)));
+    CU_ASSERT_PTR_NOT_NULL((l = yb_test_reject_line(rejects, 6)));
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "quoted field opened on line 6 is not closed"));
     free(rejects);
     struct yb_cs_table *t = load(db, NULL, NULL);
@@ -426,7 +386,7 @@ static void test_missing_code_column_imports_nothing(void)
     /* a bad columns.tsv names its line */
     char bad_columns[256];
     path_in(bad_columns, sizeof(bad_columns), "bad-columns.tsv");
-    write_file(bad_columns, "field\theaders\ncode\t编码\ncdoe\tcode\n");
+    yb_test_write_file(bad_columns, "field\theaders\ncode\t编码\ncdoe\tcode\n");
     imp = make_import(db, "ok.csv", "编码\nT0001\n", "v1");
     imp.columns_path = bad_columns;
     CU_ASSERT_EQUAL(run(&imp, &res), YB_EINVAL);
@@ -459,7 +419,7 @@ static void test_all_rows_rejected_is_an_error(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "2 rejected"));
     char rejects[300];
     snprintf(rejects, sizeof(rejects), "%s.rejects", imp.file);
-    char *text = read_text(rejects); /* kept: it says why */
+    char *text = yb_test_read_file(rejects); /* kept: it says why */
     CU_ASSERT_PTR_NOT_NULL(text);
     CU_ASSERT_EQUAL(count_lines(text), 3);
     free(text);
@@ -619,8 +579,8 @@ static void test_row_check_and_progress(void)
     CU_ASSERT_STRING_EQUAL(log.seen_key, "T0401"); /* the key, not the code as written */
     CU_ASSERT_EQUAL(res.rows, 2);
     CU_ASSERT_EQUAL(res.rejected, 1);
-    char *rejects = read_text(res.rejects_path);
-    const char *l = reject_line(rejects, 3);
+    char *rejects = yb_test_read_file(res.rejects_path);
+    const char *l = yb_test_reject_line(rejects, 3);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "the row check refuses T0402"));
     free(rejects);
     CU_ASSERT(prog.calls >= 1);
@@ -649,10 +609,10 @@ static void test_batches_in_key_order_and_duplicates_across_them(void)
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL(res.rows, 5);
     CU_ASSERT_EQUAL(res.rejected, 2);
-    char *rejects = read_text(res.rejects_path);
-    const char *l = reject_line(rejects, 7);
+    char *rejects = yb_test_read_file(res.rejects_path);
+    const char *l = yb_test_reject_line(rejects, 7);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "duplicate of line 3"));
-    l = reject_line(rejects, 8);
+    l = yb_test_reject_line(rejects, 8);
     CU_ASSERT_PTR_NOT_NULL(l && strstr(l, "duplicate of line 4"));
     free(rejects);
     struct yb_cs_table *t = load(db, NULL, NULL);
@@ -661,11 +621,6 @@ static void test_batches_in_key_order_and_duplicates_across_them(void)
     CU_ASSERT_STRING_EQUAL(yb_cs_table_find(t, "T0001", 5)->name, "one");
     CU_ASSERT_STRING_EQUAL(yb_cs_table_find(t, "T0004", 5)->name, "four");
     yb_cs_table_free(t);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return remove(path);
 }
 
 int main(void)
@@ -704,6 +659,6 @@ int main(void)
     }
     int rc = yb_test_main("cs_import", tests);
     yb_cs_rules_free(rules);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    yb_test_remove_tree(dir);
     return rc;
 }
