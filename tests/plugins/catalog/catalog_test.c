@@ -18,6 +18,7 @@
 #include "plugin_host.h"
 #include "server.h"
 #include "settings.h"
+#include "diagtest.h"
 #include "testutil.h"
 #include "txn.h"
 
@@ -166,44 +167,6 @@ static const char *line_field(size_t i, const char *field)
     return yb_node_get_text(yb_node_at(list, i), field);
 }
 
-static unsigned count_findings(void)
-{
-    unsigned n = 0;
-    for (const struct yb_diag_entry *e = txn.diag.head; e; e = e->next)
-        n++;
-    return n;
-}
-
-static void dump(void)
-{
-    for (const struct yb_diag_entry *e = txn.diag.head; e; e = e->next)
-        fprintf(stderr, "  [%s] %s (%s) \"%s\" %s [%s]\n",
-                e->severity == YB_DIAG_ERROR ? "error" : "warn", e->path, e->rule,
-                e->value ? e->value : "", e->message, e->source);
-}
-
-/* Exactly one finding: at PATH, RULE, SEVERITY, VALUE, with every WORD. */
-static void expect_only(const char *path, const char *rule, int severity, const char *value,
-                        const char *const *words)
-{
-    const struct yb_diag_entry *e = txn.diag.head;
-    if (count_findings() != 1 || strcmp(e->path, path) != 0 || strcmp(e->rule, rule) != 0) {
-        fprintf(stderr, "expected only %s (%s); got:\n", path, rule);
-        dump();
-    }
-    CU_ASSERT_EQUAL_FATAL(count_findings(), 1);
-    CU_ASSERT_STRING_EQUAL(e->path, path);
-    CU_ASSERT_STRING_EQUAL(e->rule, rule);
-    CU_ASSERT_EQUAL(e->severity, severity);
-    CU_ASSERT_STRING_EQUAL(e->source, "catalog");
-    CU_ASSERT_STRING_EQUAL(e->value ? e->value : "", value);
-    for (; words && *words; words++) {
-        if (!strstr(e->message, *words))
-            fprintf(stderr, "message lacks \"%s\": %s\n", *words, e->message);
-        CU_ASSERT_PTR_NOT_NULL(strstr(e->message, *words));
-    }
-}
-
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define LINES(...) ((const char *const[][3]){__VA_ARGS__, {NULL, NULL, NULL}})
 
@@ -228,13 +191,13 @@ static void test_setup(void)
 
 static void test_fills_national_codes(void)
 {
-    begin("2204", fee_lines(LINES({"F0001", NULL, NULL}, {"Y0001", NULL, NULL},
-                                  {"H0001", "", NULL})));
+    begin("2204",
+          fee_lines(LINES({"F0001", NULL, NULL}, {"Y0001", NULL, NULL}, {"H0001", "", NULL})));
     CU_ASSERT_EQUAL(yb_plugins_on_prepare(set, &txn), YB_PASS);
     CU_ASSERT_EQUAL(yb_plugins_on_request(set, &txn), YB_PASS);
-    if (count_findings())
-        dump();
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    if (yb_test_findings(&txn.diag))
+        yb_test_dump_findings(&txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     CU_ASSERT_STRING_EQUAL(line_field(0, "med_list_codg"), SERVICE_CODE);
     CU_ASSERT_STRING_EQUAL(line_field(1, "med_list_codg"), DRUG_CODE);
     CU_ASSERT_STRING_EQUAL(line_field(2, "med_list_codg"), CONSUMABLE_CODE);
@@ -246,7 +209,7 @@ static void test_other_transactions_untouched(void)
 {
     begin("2301", fee_lines(LINES({"NOPE", NULL, NULL})));
     CU_ASSERT_EQUAL(yb_plugins_on_prepare(set, &txn), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     CU_ASSERT_PTR_NULL(line_field(0, "med_list_codg"));
 }
 
@@ -254,8 +217,8 @@ static void test_unmapped_local_code(void)
 {
     begin("2204", fee_lines(LINES({"F0001", NULL, NULL}, {"L9", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    expect_only("feedetail[1].medins_list_codg", "unmapped", YB_DIAG_ERROR, "L9",
-                WORDS("no mapping", HOSP, "3301"));
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[1].medins_list_codg", "unmapped",
+                        YB_DIAG_ERROR, "L9", WORDS("no mapping", HOSP, "3301"));
     CU_ASSERT_PTR_NULL(line_field(1, "med_list_codg"));
 }
 
@@ -263,15 +226,16 @@ static void test_revoked_local_code(void)
 {
     begin("2204", fee_lines(LINES({"GONE1", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    expect_only("feedetail[0].medins_list_codg", "revoked", YB_DIAG_ERROR, "GONE1",
-                WORDS("was revoked on", DRUG_CODE, "H45019900055202601010000009999"));
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
+                        YB_DIAG_ERROR, "GONE1",
+                        WORDS("was revoked on", DRUG_CODE, "H45019900055202601010000009999"));
 }
 
 static void test_filled_code_refused_by_its_standard(void)
 {
     begin("2204", fee_lines(LINES({"BADDRUG", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL_FATAL(count_findings(), 1);
+    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&txn.diag), 1);
     const struct yb_diag_entry *e = txn.diag.head;
     CU_ASSERT_STRING_EQUAL(e->path, "feedetail[0].medins_list_codg");
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_ERROR);
@@ -285,19 +249,21 @@ static void test_mismatch(void)
 {
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     yb_plugins_on_request(set, &txn);
-    expect_only("feedetail[0].med_list_codg", "mismatch", YB_DIAG_ERROR, DRUG_CODE,
-                WORDS("medins_list_codg \"F0001\"", SERVICE_CODE));
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
+                        YB_DIAG_ERROR, DRUG_CODE,
+                        WORDS("medins_list_codg \"F0001\"", SERVICE_CODE));
     /* as a warning, by policy */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("mismatch warn;"));
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
     yb_plugins_on_request(set, &txn);
-    expect_only("feedetail[0].med_list_codg", "mismatch", YB_DIAG_WARN, DRUG_CODE, NULL);
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
+                        YB_DIAG_WARN, DRUG_CODE, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("mismatch off;"));
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
     yb_plugins_on_request(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
@@ -305,13 +271,15 @@ static void test_unmapped_with_national_code(void)
 {
     begin("2204", fee_lines(LINES({"L9", DRUG_CODE, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     yb_plugins_on_request(set, &txn);
-    expect_only("feedetail[0].medins_list_codg", "unmapped", YB_DIAG_ERROR, "L9", NULL);
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
+                        YB_DIAG_ERROR, "L9", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("unmapped warn;"));
     begin("2204", fee_lines(LINES({"L9", DRUG_CODE, NULL})));
     yb_plugins_on_request(set, &txn);
-    expect_only("feedetail[0].medins_list_codg", "unmapped", YB_DIAG_WARN, "L9", NULL);
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
+                        YB_DIAG_WARN, "L9", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
@@ -321,9 +289,9 @@ static void test_fee_date_outside_mapping(void)
                                   {"OLD1", NULL, "2023-06-30 23:59:59"},
                                   {"F0001", NULL, "2023-12-31 08:00:00"})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     yb_plugins_on_request(set, &txn);
-    CU_ASSERT_EQUAL_FATAL(count_findings(), 2);
+    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&txn.diag), 2);
     const struct yb_diag_entry *e = txn.diag.head;
     CU_ASSERT_STRING_EQUAL(e->path, "feedetail[0].medins_list_codg");
     CU_ASSERT_STRING_EQUAL(e->rule, "outside_dates");
@@ -338,8 +306,8 @@ static void test_upload_list_type_must_fit_code(void)
                   "\"新项目\",\"list_type\":\"201\",\"med_list_codg\":\"" DRUG_CODE
                   "\",\"begndate\":\"2024-01-01\",\"enddate\":\"2099-12-31\"}]}");
     yb_plugins_on_request(set, &txn);
-    expect_only("catalogcompin[0].med_list_codg", "list_type", YB_DIAG_ERROR, DRUG_CODE,
-                WORDS("list_type 201"));
+    yb_test_expect_only(&txn.diag, "catalog", "catalogcompin[0].med_list_codg", "list_type",
+                        YB_DIAG_ERROR, DRUG_CODE, WORDS("list_type 201"));
 }
 
 /* ---- response: 3301, 3302 and reverse ---- */
@@ -363,7 +331,7 @@ static void test_refused_upload_changes_nothing(void)
     CU_ASSERT_EQUAL(respond("{\"infcode\":-1,\"err_msg\":\"no\"}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 1);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
     CU_ASSERT_EQUAL(stored_sync("N2", NULL, 0), -1);
 }
 
@@ -373,7 +341,7 @@ static void test_accepted_upload_maps_at_once_and_is_stored(void)
     CU_ASSERT_EQUAL(respond("{\"infcode\":0,\"output\":{}}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     CU_ASSERT_STRING_EQUAL(line_field(0, "med_list_codg"), CONSUMABLE_CODE);
     /* the writer thread stores it; a reload (fini flushes) proves it is there */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
@@ -389,8 +357,8 @@ static void test_accepted_revoke(void)
     CU_ASSERT_EQUAL(respond("{\"infcode\":0}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
     yb_plugins_on_prepare(set, &txn);
-    expect_only("feedetail[0].medins_list_codg", "revoked", YB_DIAG_ERROR, "N2",
-                WORDS("H45019900055202611230900000001"));
+    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
+                        YB_DIAG_ERROR, "N2", WORDS("H45019900055202611230900000001"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(stored_sync("N2", NULL, 0), -1); /* no current row */
 }
@@ -486,7 +454,8 @@ int main(void)
         {"a fee date outside the mapping's dates", test_fee_date_outside_mapping},
         {"a 3301 row's code must fit its list_type", test_upload_list_type_must_fit_code},
         {"a refused 3301 changes nothing", test_refused_upload_changes_nothing},
-        {"an accepted 3301 maps at once and is stored", test_accepted_upload_maps_at_once_and_is_stored},
+        {"an accepted 3301 maps at once and is stored",
+         test_accepted_upload_maps_at_once_and_is_stored},
         {"an accepted 3302 revokes in the map and the store", test_accepted_revoke},
         {"reverse join: answer lines get the request's codes", test_reverse_join},
         {"reverse national: the one local code of a national code", test_reverse_national},

@@ -20,6 +20,7 @@
 #include "plugin_host.h"
 #include "server.h"
 #include "settings.h"
+#include "diagtest.h"
 #include "testutil.h"
 #include "txn.h"
 
@@ -126,54 +127,6 @@ static int run(const struct msg *m)
     return yb_plugins_on_request(set, &txn);
 }
 
-/* The finding at PATH with RULE, or NULL. */
-static const struct yb_diag_entry *find(const char *path, const char *rule)
-{
-    for (const struct yb_diag_entry *e = txn.diag.head; e; e = e->next)
-        if (strcmp(e->path, path) == 0 && strcmp(e->rule, rule) == 0)
-            return e;
-    return NULL;
-}
-
-static unsigned count_findings(void)
-{
-    unsigned n = 0;
-    for (const struct yb_diag_entry *e = txn.diag.head; e; e = e->next)
-        n++;
-    return n;
-}
-
-static void dump(void)
-{
-    for (const struct yb_diag_entry *e = txn.diag.head; e; e = e->next)
-        fprintf(stderr, "  [%s] %s (%s) \"%s\" %s [%s]\n",
-                e->severity == YB_DIAG_ERROR ? "error" : "warn", e->path, e->rule,
-                e->value ? e->value : "", e->message, e->source);
-}
-
-/* Exactly one finding, at PATH with RULE, SEVERITY, VALUE, and every one of
- * the NULL-terminated WORDS in its message. */
-static void expect_only(const char *path, const char *rule, int severity, const char *value,
-                        const char *const *words)
-{
-    const struct yb_diag_entry *e = find(path, rule);
-    if (!e || count_findings() != 1) {
-        fprintf(stderr, "expected only %s (%s); got:\n", path, rule);
-        dump();
-    }
-    CU_ASSERT_EQUAL(count_findings(), 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-    CU_ASSERT_EQUAL(e->severity, severity);
-    CU_ASSERT_STRING_EQUAL(e->source, "codeset.setl_list");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(e->value);
-    CU_ASSERT_STRING_EQUAL(e->value, value);
-    for (; words && *words; words++) {
-        if (!strstr(e->message, *words))
-            fprintf(stderr, "message lacks \"%s\": %s\n", *words, e->message);
-        CU_ASSERT_PTR_NOT_NULL(strstr(e->message, *words));
-    }
-}
-
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* ---- tests ---- */
@@ -190,20 +143,20 @@ static void test_valid_list_passes_clean(void)
 {
     struct msg m = {0};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    if (count_findings())
-        dump();
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    if (yb_test_findings(&txn.diag))
+        yb_test_dump_findings(&txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     /* 4101A is the same form */
     m.infno = "4101A";
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_other_transactions_untouched(void)
 {
     struct msg m = {.infno = "2304", .setlinfo = "\"psn_cashpay\":\"-5.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_two_principal_diagnoses(void)
@@ -213,8 +166,8 @@ static void test_two_principal_diagnoses(void)
                         "{\"diag_type\":\"1\",\"diag_code\":\"A09.900\",\"maindiag_flag\":\"0\"},"
                         "{\"diag_type\":\"1\",\"diag_code\":\"A00.000\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("diseinfo", "principal", YB_DIAG_ERROR, "2",
-                WORDS("diseinfo[0], diseinfo[2]", "西医主要诊断", "maindiag_flag 0"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "2",
+                        WORDS("diseinfo[0], diseinfo[2]", "西医主要诊断", "maindiag_flag 0"));
 }
 
 static void test_no_principal_diagnosis(void)
@@ -222,8 +175,8 @@ static void test_no_principal_diagnosis(void)
     struct msg m = {.diseinfo =
                         "{\"diag_type\":\"1\",\"diag_code\":\"J18.900\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("diseinfo", "principal", YB_DIAG_ERROR, "0",
-                WORDS("with diag_type 1", "set maindiag_flag 1 on exactly one"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
+                        WORDS("with diag_type 1", "set maindiag_flag 1 on exactly one"));
 }
 
 static void test_no_western_diagnosis(void)
@@ -232,8 +185,8 @@ static void test_no_western_diagnosis(void)
     struct msg m = {.diseinfo =
                         "{\"diag_type\":\"2\",\"diag_code\":\"TCM01\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("diseinfo", "principal", YB_DIAG_ERROR, "0",
-                WORDS("there is no 西医主要诊断", "diag_type 1"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
+                        WORDS("there is no 西医主要诊断", "diag_type 1"));
 }
 
 static void test_tcm_principals_do_not_count(void)
@@ -245,7 +198,7 @@ static void test_tcm_principals_do_not_count(void)
                         "{\"diag_type\":\"2\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"},"
                         "{\"diag_type\":\"3\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_no_diseinfo_no_principal_rule(void)
@@ -253,7 +206,7 @@ static void test_no_diseinfo_no_principal_rule(void)
     /* an outpatient chronic-disease list has no inpatient diagnoses */
     struct msg m = {.diseinfo = "-"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_western_code_asks_icd10yb(void)
@@ -262,8 +215,9 @@ static void test_western_code_asks_icd10yb(void)
                         "{\"diag_type\":\"1\",\"diag_code\":\"J18.900\",\"maindiag_flag\":\"1\"},"
                         "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    const struct yb_diag_entry *e = find("diseinfo[1].diag_code", "whole");
-    CU_ASSERT_EQUAL(count_findings(), 1);
+    const struct yb_diag_entry *e =
+        yb_test_find_finding(&txn.diag, "diseinfo[1].diag_code", "whole");
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_ERROR);
     CU_ASSERT_STRING_EQUAL(e->source, "codeset.icd10yb");
@@ -280,13 +234,14 @@ static void test_code_policy_of_the_kind_applies(void)
     top_level = "codes { icd10yb warn; }";
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    const struct yb_diag_entry *e = find("diseinfo[1].diag_code", "whole");
+    const struct yb_diag_entry *e =
+        yb_test_find_finding(&txn.diag, "diseinfo[1].diag_code", "whole");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_WARN);
     top_level = "codes { icd10yb off; }";
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     top_level = "";
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
@@ -301,8 +256,9 @@ static void test_visit_transactions_get_only_the_code_rule(void)
                         "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"},"
                         "{\"diag_type\":\"3\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    const struct yb_diag_entry *e = find("diseinfo[0].diag_code", "whole");
-    CU_ASSERT_EQUAL(count_findings(), 1);
+    const struct yb_diag_entry *e =
+        yb_test_find_finding(&txn.diag, "diseinfo[0].diag_code", "whole");
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_STRING_EQUAL(e->source, "codeset.icd10yb");
 }
@@ -311,38 +267,38 @@ static void test_negative_amounts(void)
 {
     struct msg m = {.setlinfo = "\"setl_id\":\"S1\",\"psn_cashpay\":\"-1.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.psn_cashpay", "negative", YB_DIAG_ERROR, "-1.00",
-                WORDS("个人现金支付 must not be negative"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_cashpay", "negative",
+                        YB_DIAG_ERROR, "-1.00", WORDS("个人现金支付 must not be negative"));
 
     m = (struct msg){.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"610.50\"},"
                                 "{\"fund_pay_type\":\"610100\",\"fund_payamt\":-10.5}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
     /* 610.50 - 10.50 + 110.50 still adds up: the only finding is the sign */
-    expect_only("payinfo[1].fund_payamt", "negative", YB_DIAG_ERROR, "-10.5",
-                WORDS("基金支付金额 must not be negative"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "payinfo[1].fund_payamt", "negative",
+                        YB_DIAG_ERROR, "-10.5", WORDS("基金支付金额 must not be negative"));
 }
 
 static void test_amount_text(void)
 {
     struct msg m = {.setlinfo = "\"psn_ownpay\":\"1.005\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.psn_ownpay", "decimal", YB_DIAG_ERROR, "1.005",
-                WORDS("at most 2 places"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+                        YB_DIAG_ERROR, "1.005", WORDS("at most 2 places"));
 
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"12,50\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.psn_ownpay", "decimal", YB_DIAG_ERROR, "12,50",
-                WORDS("个人自费 must be an amount such as 12.50"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+                        YB_DIAG_ERROR, "12,50", WORDS("个人自费 must be an amount such as 12.50"));
 
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"123456789012345.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.psn_ownpay", "decimal", YB_DIAG_ERROR, "123456789012345.00",
-                WORDS("more than 14 digits"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+                        YB_DIAG_ERROR, "123456789012345.00", WORDS("more than 14 digits"));
 
     /* trailing zeros past the second place are fine, as in the schema */
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"1.500\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_item_split(void)
@@ -353,8 +309,8 @@ static void test_item_split(void)
                     "{\"med_chrgitm\":\"09\",\"amt\":\"650.50\",\"claa_sumfee\":\"625.00\","
                     "\"clab_amt\":\"25.00\",\"fulamt_ownpay_amt\":\"0.00\",\"oth_amt\":\"0.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only(
-        "iteminfo[1].amt", "item_split", YB_DIAG_ERROR, "650.50",
+    yb_test_expect_only(
+        &txn.diag, "codeset.setl_list", "iteminfo[1].amt", "item_split", YB_DIAG_ERROR, "650.50",
         WORDS("金额 650.50 does not match", "甲类 625.00 + 乙类 25.00", "= 650.00", "off by 0.50"));
 }
 
@@ -363,16 +319,17 @@ static void test_item_split_not_judged_when_unfilled(void)
     /* no split sent for the item: nothing to compare (and the totals still hold) */
     struct msg m = {.iteminfo = "{\"med_chrgitm\":\"01\",\"amt\":\"710.50\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_payments_total_warns(void)
 {
     struct msg m = {.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"590.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    expect_only("iteminfo", "payments", YB_DIAG_WARN, "710.50",
-                WORDS("金额 (all iteminfo) 710.50", "基金支付金额 (all payinfo) 590.00",
-                      "个人账户支出 100.00", "= 700.50", "off by 10.00"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
+                        "710.50",
+                        WORDS("金额 (all iteminfo) 710.50", "基金支付金额 (all payinfo) 590.00",
+                              "个人账户支出 100.00", "= 700.50", "off by 10.00"));
 }
 
 static void test_personal_parts_warn(void)
@@ -380,8 +337,8 @@ static void test_personal_parts_warn(void)
     struct msg m = {.setlinfo = "\"psn_selfpay\":\"100.00\",\"psn_ownpay\":\"0.00\","
                                 "\"acct_pay\":\"100.00\",\"psn_cashpay\":\"10.50\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    expect_only(
-        "setlinfo", "personal", YB_DIAG_WARN, "100.00",
+    yb_test_expect_only(
+        &txn.diag, "codeset.setl_list", "setlinfo", "personal", YB_DIAG_WARN, "100.00",
         WORDS("个人自付 100.00 + 个人自费 0.00 = 100.00", "个人现金支付 10.50", "off by 10.50"));
 }
 
@@ -395,7 +352,8 @@ static void test_overlong_list_refused_once(void)
         strcat(items, i ? ",{\"amt\":\"0.00\"}" : "{\"amt\":\"0.00\"}");
     struct msg m = {.iteminfo = items};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("iteminfo", "items", YB_DIAG_ERROR, "1001", WORDS("at most 1000"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "items", YB_DIAG_ERROR, "1001",
+                        WORDS("at most 1000"));
 }
 
 static void test_settlement_dates_in_order(void)
@@ -403,14 +361,15 @@ static void test_settlement_dates_in_order(void)
     struct msg m = {.setlinfo =
                         "\"setl_begn_date\":\"2024-03-06\",\"setl_end_date\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.setl_begn_date", "order", YB_DIAG_ERROR, "2024-03-06",
-                WORDS("结算开始日期 is after 结算结束日期 2024-03-05"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.setl_begn_date", "order",
+                        YB_DIAG_ERROR, "2024-03-06",
+                        WORDS("结算开始日期 is after 结算结束日期 2024-03-05"));
 
     /* the same day is fine */
     m = (struct msg){.setlinfo =
                          "\"setl_begn_date\":\"2024-03-05\",\"setl_end_date\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_admission_before_discharge(void)
@@ -418,14 +377,14 @@ static void test_admission_before_discharge(void)
     struct msg m = {
         .setlinfo = "\"adm_time\":\"2024-03-05 10:00:01\",\"dscg_time\":\"2024-03-05 10:00:00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("setlinfo.adm_time", "order", YB_DIAG_ERROR, "2024-03-05 10:00:01",
-                WORDS("入院时间 is after 出院时间"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.adm_time", "order", YB_DIAG_ERROR,
+                        "2024-03-05 10:00:01", WORDS("入院时间 is after 出院时间"));
 
     /* a date against a time on the same day compares by date only */
     m = (struct msg){.setlinfo =
                          "\"adm_time\":\"2024-03-05 10:00:01\",\"dscg_time\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 }
 
 static void test_large_amounts_add_exactly(void)
@@ -440,14 +399,15 @@ static void test_large_amounts_add_exactly(void)
                     "{\"amt\":\"0.31\",\"claa_sumfee\":\"0.01\",\"clab_amt\":\"0.10\","
                     "\"fulamt_ownpay_amt\":\"0.20\",\"oth_amt\":0}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    if (count_findings())
-        dump();
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    if (yb_test_findings(&txn.diag))
+        yb_test_dump_findings(&txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
 
     /* one fen off is found */
     m.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"90071992547409.92\"}";
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    expect_only("iteminfo", "payments", YB_DIAG_WARN, "90071992547410.21", WORDS("off by 0.01"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
+                        "90071992547410.21", WORDS("off by 0.01"));
 }
 
 /* A checks file written by the test: path in buf. */
@@ -475,18 +435,18 @@ static void test_tolerance_and_severity_are_data(void)
 
     struct msg m = {.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"710.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS); /* 0.50 off: within the tolerance */
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     m.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"709.99\"}";
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    expect_only("iteminfo", "funds", YB_DIAG_ERROR, "710.50",
-                WORDS("(off by 0.51): ask the settlement"));
+    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "funds", YB_DIAG_ERROR,
+                        "710.50", WORDS("(off by 0.51): ask the settlement"));
     /* and no other rule: two principal diagnoses pass */
     m = (struct msg){.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"710.50\"}",
                      .diseinfo =
                          "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"},"
                          "{\"diag_type\":\"1\",\"diag_code\":\"A09.900\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(count_findings(), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
