@@ -184,6 +184,22 @@ static inline void cstest_expect1(const struct yb_code_kind *kind, const char *c
     cstest_expect(kind, code, status, segment, &word, 1);
 }
 
+/* One code and what the kind must say of it. */
+struct cstest_case {
+    const char *code;
+    int status;           /* enum yb_code_status */
+    const char *segment;  /* the verdict's segment; NULL for a valid code */
+    const char *words[3]; /* in the reason */
+};
+
+/* cstest_expect for each of CASES (ended by a NULL code). */
+static inline void cstest_expect_cases(const struct yb_code_kind *kind,
+                                       const struct cstest_case *cases)
+{
+    for (const struct cstest_case *c = cases; c->code; c++)
+        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
+}
+
 /* Assert that every one of WORDS (NULL-terminated) is in the explanation of
  * CODE. */
 static inline void cstest_expect_explain(const struct yb_code_kind *kind, const char *code,

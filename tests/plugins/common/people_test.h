@@ -27,13 +27,6 @@
 
 #define PT_ADMDVS "plugin admdvs { table admdvs/admdvs.tsv; membership reject; }\n"
 
-struct pt_case {
-    const char *code;
-    int status;           /* enum yb_code_status */
-    const char *segment;  /* the verdict's segment; NULL for a valid code */
-    const char *words[3]; /* in the reason */
-};
-
 struct pt_explain {
     const char *code;
     const char *words[10]; /* each on some line of the explanation */
@@ -42,7 +35,7 @@ struct pt_explain {
 struct pt_standard {
     const char *name; /* standard = plugin = data folder */
     const char *kind;
-    const struct pt_case *cases;       /* ends with a NULL code */
+    const struct cstest_case *cases;       /* ends with a NULL code */
     const struct pt_explain *explains; /* ends with a NULL code */
     /* Codes for the synthetic official table: valid by structure, in regions
      * of the region table, and not real codes (the test files say so). */
@@ -68,8 +61,7 @@ static void pt_test_structure(void)
     const struct yb_code_kind *kind;
     struct yb_plugin_set *set = pt_load("", NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
-    for (const struct pt_case *c = pt->cases; c->code; c++)
-        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
+    cstest_expect_cases(kind, pt->cases);
     yb_plugins_free(set);
 }
 

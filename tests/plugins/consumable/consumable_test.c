@@ -23,13 +23,6 @@
 /* synthetic: C · 010203 · 001 · 00001 · 00001 (the 2019 rule) */
 #define SYNTH_LEGACY "C0102030010000100001"
 
-struct consumable_case {
-    const char *code;
-    int status;           /* enum yb_code_status */
-    const char *segment;  /* the verdict's segment; NULL for a valid code */
-    const char *words[3]; /* in the reason */
-};
-
 static struct yb_plugin_set *load(const char *directives, const char *db,
                                   const struct yb_code_kind **kind)
 {
@@ -40,7 +33,7 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-static const struct consumable_case structure_cases[] = {
+static const struct cstest_case structure_cases[] = {
     {SYNTH_CURRENT, YB_CODE_VALID, NULL, {NULL}},
     /* the legacy 2019 code: accepted, with the warning of its note */
     {SYNTH_LEGACY,
@@ -83,8 +76,7 @@ static void test_structure(void)
     struct yb_plugin_set *set = load("", NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "医用耗材分类与代码");
-    for (const struct consumable_case *c = structure_cases; c->code; c++)
-        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
+    cstest_expect_cases(kind, structure_cases);
     yb_plugins_free(set);
 }
 

@@ -7,7 +7,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* the real code from the spec page: D · 421003 (荆州市荆州区) · 007628 */
     {"D421003007628", YB_CODE_VALID, NULL, {NULL}},
     {"D42100300762", YB_CODE_INVALID, "length", {"must be 13 characters, got 12"}},

@@ -20,13 +20,6 @@
 #define REAL_WESTERN "XA01ABD075A002010100483"
 #define REAL_CATALOGUE "XB06ACL388B0"
 
-struct drug_case {
-    const char *code;
-    int status;           /* enum yb_code_status */
-    const char *segment;  /* the verdict's segment; NULL for a valid code */
-    const char *words[3]; /* in the reason */
-};
-
 static struct yb_plugin_set *load(const char *directives, const char *db,
                                   const struct yb_code_kind **kind)
 {
@@ -37,7 +30,7 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-static const struct drug_case structure_cases[] = {
+static const struct cstest_case structure_cases[] = {
     /* real codes */
     {REAL_WESTERN, YB_CODE_VALID, NULL, {NULL}},
     {REAL_CATALOGUE, YB_CODE_VALID, NULL, {NULL}},
@@ -104,8 +97,7 @@ static void test_structure(void)
     struct yb_plugin_set *set = load("", NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "药品分类与代码");
-    for (const struct drug_case *c = structure_cases; c->code; c++)
-        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
+    cstest_expect_cases(kind, structure_cases);
     yb_plugins_free(set);
 }
 

@@ -5,7 +5,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* the real code from the spec page: H · 450199 (a city pool) · 00055 */
     {"H45019900055", YB_CODE_VALID, NULL, {NULL}},
     {"H4501990005", YB_CODE_INVALID, "length", {"must be 12 characters, got 11"}},

@@ -7,7 +7,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* synthetic codes */
     {"N450103000001", YB_CODE_VALID, NULL, {NULL}},
     {"N45010300000", YB_CODE_INVALID, "length", {"must be 13 characters, got 12"}},

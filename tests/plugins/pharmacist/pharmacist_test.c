@@ -6,7 +6,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* synthetic codes */
     {"HY450103000001", YB_CODE_VALID, NULL, {NULL}},
     {"HJ421003000001", YB_CODE_VALID, NULL, {NULL}},

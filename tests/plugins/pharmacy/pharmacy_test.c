@@ -5,7 +5,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* the real code from the spec page: P · 450103 (南宁市青秀区) · 01036 */
     {"P45010301036", YB_CODE_VALID, NULL, {NULL}},
     {"P4501030103", YB_CODE_INVALID, "length", {"must be 12 characters, got 11"}},

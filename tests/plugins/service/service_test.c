@@ -19,13 +19,6 @@
 #define REAL_CATHETER "001216000010100"
 #define REAL_MOXIBUSTION "004400000010100"
 
-struct service_case {
-    const char *code;
-    int status;           /* enum yb_code_status */
-    const char *segment;  /* the verdict's segment; NULL for a valid code */
-    const char *words[3]; /* in the reason */
-};
-
 static struct yb_plugin_set *load(const char *directives, const char *db,
                                   const struct yb_code_kind **kind)
 {
@@ -36,7 +29,7 @@ static struct yb_plugin_set *load(const char *directives, const char *db,
     return set;
 }
 
-static const struct service_case structure_cases[] = {
+static const struct cstest_case structure_cases[] = {
     {REAL_CATHETER, YB_CODE_VALID, NULL, {NULL}},
     {REAL_MOXIBUSTION, YB_CODE_VALID, NULL, {NULL}},
     /* any 15 digits: the split is unverified, so no segment refuses digits */
@@ -66,8 +59,7 @@ static void test_structure(void)
     struct yb_plugin_set *set = load("", NULL, &kind);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kind);
     CU_ASSERT_STRING_EQUAL(kind->standard, "医疗服务项目分类与代码");
-    for (const struct service_case *c = structure_cases; c->code; c++)
-        cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
+    cstest_expect_cases(kind, structure_cases);
     yb_plugins_free(set);
 }
 

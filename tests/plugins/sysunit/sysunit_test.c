@@ -7,7 +7,7 @@
  */
 #include "../common/people_test.h"
 
-static const struct pt_case cases[] = {
+static const struct cstest_case cases[] = {
     /* synthetic codes */
     {"A1", YB_CODE_VALID, NULL, {NULL}},
     {"450103000001", YB_CODE_VALID, NULL, {NULL}},
