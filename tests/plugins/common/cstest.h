@@ -200,6 +200,35 @@ static inline void cstest_expect_cases(const struct yb_code_kind *kind,
         cstest_expect(kind, c->code, c->status, c->segment, c->words, 3);
 }
 
+/* The one kind of drug|service|consumable whose match() takes CODE, or
+ * "none", "several", or "missing" when one of the three is not loaded. */
+static inline const char *cstest_matching_kind(const struct yb_plugin_set *set, const char *code)
+{
+    static const char *const kinds[] = {"drug", "service", "consumable"};
+    const char *found = "none";
+    for (size_t i = 0; i < 3; i++) {
+        const struct yb_code_kind *k = yb_plugins_kind(set, kinds[i]);
+        if (!k || !k->match)
+            return "missing";
+        if (k->match(k->state, code, strlen(code)))
+            found = strcmp(found, "none") == 0 ? kinds[i] : "several";
+    }
+    return found;
+}
+
+/* For each of N {code, kind} pairs, the code is matched by that kind alone
+ * (cstest_matching_kind). */
+static inline void cstest_expect_matches(const struct yb_plugin_set *set,
+                                         const char *const (*cases)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *got = cstest_matching_kind(set, cases[i][0]);
+        if (strcmp(got, cases[i][1]) != 0)
+            fprintf(stderr, "\nmatch %s: expected %s, got %s\n", cases[i][0], cases[i][1], got);
+        CU_ASSERT_STRING_EQUAL(got, cases[i][1]);
+    }
+}
+
 /* Assert that every one of WORDS (NULL-terminated) is in the explanation of
  * CODE. */
 static inline void cstest_expect_explain(const struct yb_code_kind *kind, const char *code,
