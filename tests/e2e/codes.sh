@@ -276,43 +276,7 @@ visit "$VISITS/codes_4101.json" --json >"$E2E_TMP/stay.out" 2>"$E2E_TMP/stay.err
 rc=$?
 check "the inpatient stay up to its settlement (9001 .. 2304) passes (exit $rc)" [ "$rc" -eq 0 ]
 STAY="$E2E_TMP/stay.out"
-SIGN_NO=$(saved "$STAY" sign_no)
-PSN_NO=$(saved "$STAY" psn_no)
-INSUTYPE=$(saved "$STAY" insutype)
-INSUPLC=$(saved "$STAY" insuplc_admdvs)
-MDTRT_ID=$(saved "$STAY" mdtrt_id)
-SETL_ID=$(saved "$STAY" setl_id)
-FUND=$(saved "$STAY" fund_pay_sumamt)
-ACCT=$(saved "$STAY" acct_pay)
-CASH=$(saved "$STAY" psn_cash_pay)
-PART=$(saved "$STAY" psn_part_amt)
-OWNPAY=$(saved "$STAY" fulamt_ownpay_amt)
-FUND_TYPE=$(saved "$STAY" fund_pay_type)
-if [ -z "$SETL_ID" ] || [ -z "$FUND" ] || [ -z "$CASH" ] || [ -z "$PART" ] || [ -z "$SIGN_NO" ]; then
-    fail "2304 answered setl_id and the amounts" "$(cat "$E2E_TMP/stay.out" "$E2E_TMP/stay.err")"
-    e2e_finish
-fi
-ok "settled $SETL_ID: fund $FUND, account $ACCT, cash $CASH"
-
-# amount FEN: 63150 -> 631.50
-amount() {
-    printf '%d.%02d' $(($1 / 100)) $(($1 % 100))
-}
-# 个人自付 is the person's part less the full self-pay (个人自费)
-SELFPAY=$(amount $(($(cents "$PART") - $(cents "$OWNPAY"))))
-
-# iteminfo_line MED_CHRGITM AMOUNT LEVEL: a charge item by its level
-# (01 甲, 02 乙, 03 自费), as 2301 answered it
-iteminfo_line() {
-    local a=0.00 b=0.00 own=0.00
-    case "$3" in
-    01) a=$2 ;;
-    02) b=$2 ;;
-    *) own=$2 ;;
-    esac
-    printf '{"med_chrgitm":"%s","amt":"%s","claa_sumfee":"%s","clab_amt":"%s","fulamt_ownpay_amt":"%s","oth_amt":"0.00"}' \
-        "$1" "$2" "$a" "$b" "$own"
-}
+settled_stay "$STAY"
 ITEMINFO="$(iteminfo_line 01 60.00 "$(saved "$STAY" lv0)"),$(iteminfo_line 09 625.00 "$(saved "$STAY" lv1)"),$(iteminfo_line 08 25.50 "$(saved "$STAY" lv2)")"
 
 # reset_4101: a correct list of the stay; each case changes one code.

@@ -334,6 +334,51 @@ saved() {
     sed -n "s/.*\"saved\":{[^}]*\"$2\":\"\([^\"]*\)\".*/\1/p" "$1" | head -n 1
 }
 
+# settled_stay FILE: the values of an inpatient stay settled by a visit
+# (its `ybgwctl visit --json` listing FILE, with FILE's .err beside it as
+# stay.err): SIGN_NO PSN_NO INSUTYPE INSUPLC MDTRT_ID SETL_ID FUND ACCT CASH
+# PART OWNPAY FUND_TYPE, and SELFPAY (个人自付: the person's part less the
+# full self-pay). Ends the test when the settlement is missing.
+settled_stay() {
+    local f=$1
+    SIGN_NO=$(saved "$f" sign_no)
+    PSN_NO=$(saved "$f" psn_no)
+    INSUTYPE=$(saved "$f" insutype)
+    INSUPLC=$(saved "$f" insuplc_admdvs)
+    MDTRT_ID=$(saved "$f" mdtrt_id)
+    SETL_ID=$(saved "$f" setl_id)
+    FUND=$(saved "$f" fund_pay_sumamt)
+    ACCT=$(saved "$f" acct_pay)
+    CASH=$(saved "$f" psn_cash_pay)
+    PART=$(saved "$f" psn_part_amt)
+    OWNPAY=$(saved "$f" fulamt_ownpay_amt)
+    FUND_TYPE=$(saved "$f" fund_pay_type)
+    if [ -z "$SETL_ID" ] || [ -z "$FUND" ] || [ -z "$CASH" ] || [ -z "$PART" ] || [ -z "$SIGN_NO" ]; then
+        fail "2304 answered setl_id and the amounts" "$(cat "$f" "${f%.out}.err")"
+        e2e_finish
+    fi
+    ok "settled $SETL_ID: fund $FUND, account $ACCT, cash $CASH"
+    SELFPAY=$(fen_amount $(($(cents "$PART") - $(cents "$OWNPAY"))))
+}
+
+# fen_amount FEN: 63150 -> 631.50 (the inverse of cents)
+fen_amount() {
+    printf '%d.%02d' $(($1 / 100)) $(($1 % 100))
+}
+
+# iteminfo_line MED_CHRGITM AMOUNT LEVEL: a 4101 iteminfo entry for a charge
+# item by the level 2301 answered (01 甲, 02 乙, 03 自费)
+iteminfo_line() {
+    local a=0.00 b=0.00 own=0.00
+    case "$3" in
+    01) a=$2 ;;
+    02) b=$2 ;;
+    *) own=$2 ;;
+    esac
+    printf '{"med_chrgitm":"%s","amt":"%s","claa_sumfee":"%s","clab_amt":"%s","fulamt_ownpay_amt":"%s","oth_amt":"0.00"}' \
+        "$1" "$2" "$a" "$b" "$own"
+}
+
 # visit SCRIPT [ARGS...]: ybgwctl visit against this test's gateway.
 # e2e_wait_exit PID: wait up to 10 s for PID to exit and set E2E_EXIT to its
 # exit status, or to "" if it is still running (then it stays in the cleanup

@@ -95,43 +95,7 @@ visit "$stay" --json >"$E2E_TMP/stay.out" 2>"$E2E_TMP/stay.err"
 rc=$?
 check "the stay up to its settlement (9001 .. 2304) passes the gateway (exit $rc)" [ "$rc" -eq 0 ]
 
-SIGN_NO=$(saved "$E2E_TMP/stay.out" sign_no)
-PSN_NO=$(saved "$E2E_TMP/stay.out" psn_no)
-INSUTYPE=$(saved "$E2E_TMP/stay.out" insutype)
-INSUPLC=$(saved "$E2E_TMP/stay.out" insuplc_admdvs)
-MDTRT_ID=$(saved "$E2E_TMP/stay.out" mdtrt_id)
-SETL_ID=$(saved "$E2E_TMP/stay.out" setl_id)
-FUND=$(saved "$E2E_TMP/stay.out" fund_pay_sumamt)
-ACCT=$(saved "$E2E_TMP/stay.out" acct_pay)
-CASH=$(saved "$E2E_TMP/stay.out" psn_cash_pay)
-PART=$(saved "$E2E_TMP/stay.out" psn_part_amt)
-OWNPAY=$(saved "$E2E_TMP/stay.out" fulamt_ownpay_amt)
-FUND_TYPE=$(saved "$E2E_TMP/stay.out" fund_pay_type)
-if [ -z "$SETL_ID" ] || [ -z "$FUND" ] || [ -z "$CASH" ] || [ -z "$PART" ] || [ -z "$SIGN_NO" ]; then
-    fail "2304 answered setl_id and the amounts" "$(cat "$E2E_TMP/stay.out" "$E2E_TMP/stay.err")"
-    e2e_finish
-fi
-ok "settled $SETL_ID: fund $FUND, account $ACCT, cash $CASH"
-
-# amount FEN: 63150 -> 631.50
-amount() {
-    printf '%d.%02d' $(($1 / 100)) $(($1 % 100))
-}
-# 个人自付 is the person's part less the full self-pay (个人自费)
-SELFPAY=$(amount $(($(cents "$PART") - $(cents "$OWNPAY"))))
-
-# the three fee lines of 2301 by their charge level (01 甲, 02 乙, 03 自费)
-# iteminfo_line MED_CHRGITM AMOUNT LEVEL
-iteminfo_line() {
-    local a=0.00 b=0.00 own=0.00
-    case "$3" in
-    01) a=$2 ;;
-    02) b=$2 ;;
-    *) own=$2 ;;
-    esac
-    printf '{"med_chrgitm":"%s","amt":"%s","claa_sumfee":"%s","clab_amt":"%s","fulamt_ownpay_amt":"%s","oth_amt":"0.00"}' \
-        "$1" "$2" "$a" "$b" "$own"
-}
+settled_stay "$E2E_TMP/stay.out"
 
 # reset_4101: the valid settlement list of the stay; each case changes a part.
 reset_4101() {
@@ -274,14 +238,14 @@ refused "an admission after the discharge" "setlinfo.adm_time: \"$ADM\" 入院�
 
 # ---- the sums that only warn ----
 reset_4101
-PAYINFO="{\"fund_pay_type\":\"${FUND_TYPE:-390100}\",\"fund_payamt\":\"$(amount $(($(cents "$FUND") - 1000)))\"}"
+PAYINFO="{\"fund_pay_type\":\"${FUND_TYPE:-390100}\",\"fund_payamt\":\"$(fen_amount $(($(cents "$FUND") - 1000)))\"}"
 accepted "payments 10.00 short of the charges (a warning)" \
     'iteminfo: "710.50" 金额 (all iteminfo) 710.50 does not match' 'off by 10.00' '[codeset.setl_list]'
 
 reset_4101
-L_SELFPAY=$(amount $(($(cents "$SELFPAY") + 100)))
+L_SELFPAY=$(fen_amount $(($(cents "$SELFPAY") + 100)))
 accepted "a personal burden 1.00 off the personal payments (a warning)" \
-    "setlinfo: \"$(amount $(($(cents "$SELFPAY") + $(cents "$OWNPAY") + 100)))\" 个人自付" 'off by 1.00'
+    "setlinfo: \"$(fen_amount $(($(cents "$SELFPAY") + $(cents "$OWNPAY") + 100)))\" 个人自付" 'off by 1.00'
 
 # ---- people codes: warnings from the schema's kinds (codes { doctor warn; nurse warn; }) ----
 reset_4101
