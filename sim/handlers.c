@@ -3,7 +3,8 @@
  *
  * Owns the checks every transaction shares, in the platform's order (infno
  * known, msgid present and fresh, sign-in active), the lookup of an infno in
- * the handler tables (visits.c, fees.c, settlements.c, catalog.c), the
+ * the handler tables (visits.c, fees.c, settlements.c, catalog.c,
+ * filings.c), the
  * SQLite transaction around each request (committed only when the answer is
  * infcode 0, so a refused request changes nothing), and the response
  * envelope (infcode, inf_refmsgid, times, err_msg, warn_msg, output).
@@ -20,10 +21,8 @@
 #define WARN_MAX 2048
 
 static const struct ybsim_handler *const tables[] = {
-    ybsim_visit_handlers,
-    ybsim_fee_handlers,
-    ybsim_settlement_handlers,
-    ybsim_catalog_handlers,
+    ybsim_visit_handlers,   ybsim_fee_handlers,    ybsim_settlement_handlers,
+    ybsim_catalog_handlers, ybsim_filing_handlers,
 };
 
 static const struct ybsim_handler *find_handler(const char *infno)

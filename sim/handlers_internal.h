@@ -11,7 +11,7 @@
  * made sets ctx->oom, and the request is refused at the end.
  *
  * Each group of transactions lives in its own file (visits.c, fees.c,
- * settlements.c, catalog.c) with its own table of handlers; handlers.c
+ * settlements.c, catalog.c, filings.c) with its own table of handlers; handlers.c
  * looks an infno up in all of them.
  */
 #ifndef YBSIM_HANDLERS_INTERNAL_H
@@ -59,6 +59,7 @@ extern const struct ybsim_handler ybsim_visit_handlers[];
 extern const struct ybsim_handler ybsim_fee_handlers[];
 extern const struct ybsim_handler ybsim_settlement_handlers[];
 extern const struct ybsim_handler ybsim_catalog_handlers[];
+extern const struct ybsim_handler ybsim_filing_handlers[];
 
 /* ---- rejecting and warning ---- */
 
@@ -143,6 +144,15 @@ const struct ybsim_policy *ybsim_find_policy(struct ybsim_ctx *c, const struct y
  * fee_ocur_time; else rejects (目录对照信息不存在, 目录对照不符,
  * 目录对照不在有效期). Off: always 0. */
 int ybsim_check_fee_mapping(struct ybsim_ctx *c, const char *where, const struct ybsim_fee *f);
+/* With require_filing cross-province (off-site): a registration (2201,
+ * 2401; its input object at where) of person p whose envelope
+ * mdtrtarea_admvs and insuplc_admdvs (the person's insured place when the
+ * envelope leaves it empty) lie in two provinces (pools) needs a filing
+ * (2501) taken by this platform, not revoked, for a region covering
+ * mdtrtarea_admvs, whose dates cover the date of begntime; else rejects
+ * (异地就医未备案). Off, or a visit that is not off-site: 0. */
+int ybsim_check_filing(struct ybsim_ctx *c, const struct ybsim_person *p, const char *where,
+                       const char *begntime);
 /* whole years from brdy to now (both yyyy-MM-dd...) */
 int ybsim_age_of(const char *brdy, const char *now);
 /* Date s (yyyy-MM-dd, yyyyMMdd or yyyy/MM/dd: a real calendar date, year

@@ -9,6 +9,7 @@
  */
 #include "simconf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,11 +224,15 @@ static int apply_catalog(const struct yb_conf *d, const struct yb_conf_command *
 
 /* ---- the top level ---- */
 
+static const char *const filing_rules[] = {"off", "cross-province", "off-site", NULL};
+
 static const struct yb_conf_command main_commands[] = {
     {"database", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, database), 0},
     {"persons", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, persons), 0},
     {"mappings", 1, 1, 0, yb_conf_set_string, offsetof(struct ybsim_config, mappings), 0},
     {"check_mapping", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, check_mapping), 0},
+    {"require_filing", 1, 1, 0, yb_conf_set_enum, offsetof(struct ybsim_config, require_filing),
+     (uintptr_t)filing_rules},
     {"require_sign_in", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, require_sign_in),
      0},
     {"reject_duplicate_msgid", 1, 1, 0, yb_conf_set_flag,

@@ -50,12 +50,22 @@ struct ybsim_item {
 
 #define YBSIM_MAX_SHAPES 16
 
+/* require_filing: which registrations (2201, 2401) need an active filing
+ * (2501) at the answering platform. The order is the one of the
+ * directive's words. */
+enum ybsim_filing_rule {
+    YBSIM_FILING_OFF,            /* none */
+    YBSIM_FILING_CROSS_PROVINCE, /* treatment and insured place in two provinces */
+    YBSIM_FILING_OFF_SITE,       /* treatment and insured place in two pools */
+};
+
 struct ybsim_config {
     char *path;     /* the file itself */
     char *database; /* default ":memory:" */
     char *persons;
     char *mappings;             /* optional: mappings filed before (a TSV), loaded when missing */
     int check_mapping;          /* default off: 2204/2301 lines need a valid 3301 mapping */
+    int require_filing;         /* enum ybsim_filing_rule, default off */
     int require_sign_in;        /* default on */
     int reject_duplicate_msgid; /* default on */
     int strict_msgid;           /* default off: msgid must be 30 chars and start with

@@ -2,7 +2,7 @@
  * store.c - the simulator's SQLite state.
  *
  * Owns the database handle, the schema and every SQL statement. Row kinds
- * (person, visit, fee, settlement, mapping) are described by column tables;
+ * (person, visit, fee, settlement, mapping, filing) are described by column tables;
  * from each table the CREATE, INSERT, SELECT and UPDATE texts are generated
  * once at open, and statements are prepared on first use and kept in a small
  * cache for the life of the process, so no request parses SQL twice.
@@ -169,9 +169,29 @@ static struct column mapping_cols[] = {
     TEXT(struct ybsim_mapping, msgid),
 };
 
+static struct column filing_cols[] = {
+    TEXT(struct ybsim_filing, trt_dcla_detl_sn),
+    TEXT(struct ybsim_filing, region),
+    TEXT(struct ybsim_filing, fixmedins_code),
+    TEXT(struct ybsim_filing, psn_no),
+    TEXT(struct ybsim_filing, insutype),
+    TEXT(struct ybsim_filing, insuplc_admdvs),
+    TEXT(struct ybsim_filing, mdtrtarea_admdvs),
+    TEXT(struct ybsim_filing, reflin_medins_no),
+    TEXT(struct ybsim_filing, begndate),
+    TEXT(struct ybsim_filing, enddate),
+    TEXT(struct ybsim_filing, msgid),
+    TEXT(struct ybsim_filing, created),
+    INT(struct ybsim_filing, revoked),
+    TEXT(struct ybsim_filing, revoke_time),
+    TEXT(struct ybsim_filing, revoke_msgid),
+    JSON(struct ybsim_filing, refmedin_json),
+    JSON(struct ybsim_filing, revoke_memo),
+};
+
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
-enum { T_PERSON, T_VISIT, T_FEE, T_SETL, T_MAPPING, T_COUNT };
+enum { T_PERSON, T_VISIT, T_FEE, T_SETL, T_MAPPING, T_FILING, T_COUNT };
 
 /* Tables that are not rows of a C struct. */
 static const char *const plain_ddl[] = {
@@ -194,6 +214,7 @@ static const char *const plain_ddl[] = {
     "WHERE revoked = 0",
     "CREATE INDEX IF NOT EXISTS setl_msgid ON setl (msgid)",
     "CREATE INDEX IF NOT EXISTS setl_year ON setl (psn_no, year)",
+    "CREATE INDEX IF NOT EXISTS filing_psn ON filing (psn_no, region, revoked)",
 };
 
 #define STMT_CACHE 64
@@ -561,6 +582,17 @@ struct ybsim_store *ybsim_store_open(const char *path, char *err, size_t errlen)
                                            NULL,
                                            NULL,
                                            NULL};
+    st->tables[T_FILING] = (struct table){"filing",
+                                          "INSERT",
+                                          "PRIMARY KEY (trt_dcla_detl_sn)",
+                                          "trt_dcla_detl_sn",
+                                          filing_cols,
+                                          NCOLS(filing_cols),
+                                          sizeof(struct ybsim_filing),
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          NULL};
     if (setl_table_columns(&st->tables[T_SETL]))
         goto nomem;
     for (int i = 0; i < T_COUNT; i++)
@@ -706,7 +738,8 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
         int nf = 0;
         for (char *p = line;; nf++) {
             if (nf > TSV_MAX_COLS) {
-                rc = ybsim_tsv_error(err, errlen, path, lineno, "more than %d columns", TSV_MAX_COLS);
+                rc = ybsim_tsv_error(err, errlen, path, lineno, "more than %d columns",
+                                     TSV_MAX_COLS);
                 goto out;
             }
             fields[nf] = p;
@@ -724,7 +757,8 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
                 "psn_no", "certno", "psn_name", "insutype", "insuplc_admdvs", "balc", NULL};
             for (int i = 0; i < nf; i++) {
                 if (!(cols[i] = find_column(t, fields[i]))) {
-                    rc = ybsim_tsv_error(err, errlen, path, lineno, "unknown column \"%s\"", fields[i]);
+                    rc = ybsim_tsv_error(err, errlen, path, lineno, "unknown column \"%s\"",
+                                         fields[i]);
                     goto out;
                 }
             }
@@ -735,14 +769,15 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
                     seen |= strcmp(cols[i]->name, required[r]) == 0;
                 if (!seen) {
                     rc = ybsim_tsv_error(err, errlen, path, lineno, "column \"%s\" is missing",
-                                   required[r]);
+                                         required[r]);
                     goto out;
                 }
             }
             continue;
         }
         if (nf != ncols) {
-            rc = ybsim_tsv_error(err, errlen, path, lineno, "%d columns, the header has %d", nf, ncols);
+            rc = ybsim_tsv_error(err, errlen, path, lineno, "%d columns, the header has %d", nf,
+                                 ncols);
             goto out;
         }
         struct ybsim_person p;
@@ -752,15 +787,17 @@ int ybsim_store_load_persons(struct ybsim_store *st, const char *path, char *err
             if (c->type == COL_FEN) {
                 ybsim_dec *v = (ybsim_dec *)((char *)&p + c->offset);
                 if (ybsim_dec_parse(fields[i], strlen(fields[i]), 2, v) || *v < 0) {
-                    rc = ybsim_tsv_error(err, errlen, path, lineno,
-                                   "\"%s\" is not an amount with at most 2 places", fields[i]);
+                    rc =
+                        ybsim_tsv_error(err, errlen, path, lineno,
+                                        "\"%s\" is not an amount with at most 2 places", fields[i]);
                     goto out;
                 }
                 continue;
             }
             size_t len = strlen(fields[i]);
             if (len >= c->size) {
-                rc = ybsim_tsv_error(err, errlen, path, lineno, "column \"%s\" is too long", c->name);
+                rc = ybsim_tsv_error(err, errlen, path, lineno, "column \"%s\" is too long",
+                                     c->name);
                 goto out;
             }
             memcpy((char *)&p + c->offset, fields[i], len + 1);
@@ -1086,4 +1123,45 @@ int ybsim_store_setl_list_put(struct ybsim_store *st, const char *setl_id,
                 "INSERT INTO setl_list (setl_id, fixmedins_code, infno, upload_time, msgid, body) "
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 args, 6, NULL);
+}
+
+/* ---- filings ---- */
+
+int ybsim_store_filing_add(struct ybsim_store *st, const struct ybsim_filing *f)
+{
+    return row_insert(st, T_FILING, f);
+}
+
+int ybsim_store_filing(struct ybsim_store *st, const char *trt_dcla_detl_sn,
+                       struct ybsim_filing *out)
+{
+    return row_select(st, T_FILING, "trt_dcla_detl_sn = ?1", &trt_dcla_detl_sn, 1, out, NULL, NULL);
+}
+
+int ybsim_store_filing_update(struct ybsim_store *st, const struct ybsim_filing *f)
+{
+    return row_update(st, T_FILING, f);
+}
+
+struct filing_each {
+    int (*fn)(const struct ybsim_filing *f, void *arg);
+    void *arg;
+};
+
+static int filing_each_adapter(const void *rec, void *arg)
+{
+    struct filing_each *e = arg;
+    return e->fn(rec, e->arg);
+}
+
+int ybsim_store_filing_each(struct ybsim_store *st, const char *psn_no, const char *region,
+                            const char *date, int (*fn)(const struct ybsim_filing *f, void *arg),
+                            void *arg)
+{
+    struct filing_each e = {fn, arg};
+    const char *args[] = {psn_no, region, date};
+    return row_select(st, T_FILING,
+                      "psn_no = ?1 AND region = ?2 AND revoked = 0 AND begndate <= ?3 "
+                      "AND (enddate = '' OR enddate >= ?3)",
+                      args, 3, NULL, filing_each_adapter, &e);
 }

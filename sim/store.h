@@ -3,7 +3,8 @@
  *
  * What the platform remembers between two transactions lives here: insured
  * persons and their account balances, sign-ins, received message ids,
- * visits, fee lines, settlements, catalogue mappings and settlement lists.
+ * visits, fee lines, settlements, catalogue mappings, settlement lists and
+ * filings (备案).
  * Each kind of row is a C struct described by a column table, so the SQL
  * (CREATE, INSERT, SELECT, UPDATE) is generated from the same table the
  * code reads and writes, and every statement is prepared once.
@@ -146,6 +147,28 @@ struct ybsim_mapping {
     char msgid[40];
 };
 
+/* A filing (备案, 2501 转院备案) taken by one platform: the person may be
+ * treated in mdtrtarea_admdvs from begndate to enddate. */
+struct ybsim_filing {
+    char trt_dcla_detl_sn[40];
+    char region[8]; /* the platform that took it (the insured place's) */
+    char fixmedins_code[16];
+    char psn_no[32];
+    char insutype[8];
+    char insuplc_admdvs[8];   /* the person's insured place */
+    char mdtrtarea_admdvs[8]; /* where the treatment is filed for */
+    char reflin_medins_no[32];
+    char begndate[16]; /* yyyy-MM-dd */
+    char enddate[16];  /* yyyy-MM-dd; "" = open-ended */
+    char msgid[64];
+    char created[24];
+    int revoked;
+    char revoke_time[24];
+    char revoke_msgid[64];
+    const char *refmedin_json; /* the 2501 input as sent; write-only */
+    const char *revoke_memo;   /* 2502's memo; write-only */
+};
+
 /* ---- life cycle ---- */
 
 /* Open (or create) the database at path (":memory:" allowed) and its
@@ -264,6 +287,21 @@ int ybsim_store_mapping_each(struct ybsim_store *st, const char *fixmedins_code,
 int ybsim_store_setl_list_put(struct ybsim_store *st, const char *setl_id,
                               const char *fixmedins_code, const char *infno, const char *time,
                               const char *msgid, const char *body, int *replaced);
+
+/* ---- filings (2501/2502 and the off-site registration check) ---- */
+
+int ybsim_store_filing_add(struct ybsim_store *st, const struct ybsim_filing *f);
+/* The filing with this sn (of any platform): 0 and *out, YB_ENOENT, or YB_EIO. */
+int ybsim_store_filing(struct ybsim_store *st, const char *trt_dcla_detl_sn,
+                       struct ybsim_filing *out);
+int ybsim_store_filing_update(struct ybsim_store *st, const struct ybsim_filing *f);
+/* Call fn for each filing of psn_no taken by platform `region` that is not
+ * revoked and covers date (yyyy-MM-dd: begndate <= date, and date <=
+ * enddate unless enddate is ""), oldest first. fn returns 0 to go on or a
+ * non-zero value to stop with it. */
+int ybsim_store_filing_each(struct ybsim_store *st, const char *psn_no, const char *region,
+                            const char *date, int (*fn)(const struct ybsim_filing *f, void *arg),
+                            void *arg);
 
 /* Write "PATH:LINE: " and the message into err (a bad line of a TSV file
  * the simulator loads); returns YB_EINVAL. */

@@ -4,7 +4,8 @@
  *
  * A visit (mdtrt_id) is opened by 2201 or 2401 and is then open, and for an
  * inpatient stay discharged, until it is settled or revoked. Fees and
- * settlements are in fees.c and settlements.c.
+ * settlements are in fees.c and settlements.c; the filing an off-site
+ * registration needs (require_filing) is checked by filings.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,8 @@ static int open_visit(struct ybsim_ctx *c, const struct yb_node *in, const char 
     struct ybsim_person p;
     if ((rc = ybsim_load_person(c, v->psn_no, &p)) ||
         (rc = ybsim_check_insured(c, &p, v->insutype)) ||
-        (rc = ybsim_check_cert(c, &p, v->mdtrt_cert_type, v->mdtrt_cert_no)))
+        (rc = ybsim_check_cert(c, &p, v->mdtrt_cert_type, v->mdtrt_cert_no)) ||
+        (rc = ybsim_check_filing(c, &p, where, v->begntime)))
         return rc;
     if (!ybsim_find_policy(c, &p, v->insutype, kind))
         return YB_EINVAL;

@@ -205,7 +205,8 @@ check "2207 settles the accepted lines only (medfee_sumamt $got; err_msg: $ERR)"
 # ---- check_mapping off (the default), on a second simulator ----
 
 grep -v '^check_mapping' "$E2E_TMP/sim.conf" |
-    sed "s|127\.0\.0\.1:$SIM_PORT\([^0-9]\)|127.0.0.1:$SPARE_PORT\1|; s|^\(\s*database\s\+\)[^;]*;|\1:memory:;|" \
+    sed -e "s|127\.0\.0\.1:$SIM_PORT\([^0-9]\)|127.0.0.1:$SPARE_PORT\1|; s|^\(\s*database\s\+\)[^;]*;|\1:memory:;|" \
+        -e '/^platform \(hunan\|zhejiang\|national\) {/,/^}/d' \
         >"$E2E_TMP/sim_off.conf"
 (cd "$E2E_TMP" && exec "$SIM" -c "$E2E_TMP/sim_off.conf") >"$E2E_TMP/sim_off.log" 2>&1 &
 E2E_PIDS+=("$!")

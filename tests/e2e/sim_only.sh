@@ -1,15 +1,19 @@
 #!/bin/bash
 # tests/e2e/sim_only.sh - the simulator on its own, driven with curl.
 #
-# Starts ybgw-sim on a free loopback port with a copy of conf/sim.conf,
-# walks one outpatient visit through it (9001 1101 2201 2203 2204 2206
-# 2207 2208), checks that a second settlement and a revoked revoke are
-# refused, that the account balance comes back, and a few rejections a HIS
-# meets (duplicate msgid, no sign-in, amount != cnt x pric). conf/sim.conf
-# checks fee lines against 3301 mappings, so the fee lines' local codes are
-# mapped with 3301 before they are uploaded. Always stops
-# the simulator. Exit 0 on success, 1 on a failed check, 77 when the binary
-# is not built.
+# Starts ybgw-sim with a copy of conf/sim.conf on four free loopback ports
+# (its platforms' 9900 Guangxi, 9901 Hunan, 9902 Zhejiang, 9903 national),
+# checks that each platform answers on its own port with its own region,
+# walks one outpatient visit through the Guangxi port (9001 1101 2201 2203
+# 2204 2206 2207 2208), checks that a second settlement and a revoked revoke
+# are refused, that the account balance comes back, and a few rejections a
+# HIS meets (duplicate msgid, no sign-in, amount != cnt x pric); then a
+# Hunan person's inpatient stay at the Hunan port, filed first (2501: the
+# configuration requires a filing for cross-province treatment), with the
+# sign-in made at the Guangxi port. conf/sim.conf checks fee lines against
+# 3301 mappings, so the fee lines' local codes are mapped with 3301 before
+# they are uploaded. Always stops the simulator. Exit 0 on success, 1 on a
+# failed check, 77 when the binary is not built.
 #
 #   top_srcdir=. top_builddir=. tests/e2e/sim_only.sh
 #   SIM_BIN=/tmp/ybgw-sim tests/e2e/sim_only.sh      # a binary built elsewhere
@@ -64,19 +68,26 @@ trap 'exit 1' INT TERM
 ok() { PASSED=$((PASSED + 1)); echo "ok   $1"; }
 bad() { FAILED=$((FAILED + 1)); echo "FAIL $1"; [ $# -gt 1 ] && echo "     $2" | head -c 1500 && echo; }
 
-# a free port: the first of a few candidates nothing listens on
+# four free ports in a row: the first of a few candidates nothing listens on
 busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=""
 for _ in $(seq 1 50); do
     # below the kernel's range for outgoing connections (32768 up), so no
     # client connection takes the port between this check and the bind
     p=$((20000 + (RANDOM * 7 + $$) % 12000))
-    if ! busy "$p"; then PORT=$p; break; fi
+    if ! busy "$p" && ! busy $((p + 1)) && ! busy $((p + 2)) && ! busy $((p + 3)); then
+        PORT=$p
+        break
+    fi
 done
 [ -n "$PORT" ] || { echo "no free port"; exit 1; }
 
-# the default configuration, on our port, with absolute data paths
-sed -e "s|127\.0\.0\.1:9900|127.0.0.1:$PORT|g" \
+# the default configuration, on our ports (9900..9903 -> PORT..PORT+3), with
+# absolute data paths
+sed -e "s|127\.0\.0\.1:9900\([^0-9]\)|127.0.0.1:$PORT\1|g" \
+    -e "s|127\.0\.0\.1:9901\([^0-9]\)|127.0.0.1:$((PORT + 1))\1|g" \
+    -e "s|127\.0\.0\.1:9902\([^0-9]\)|127.0.0.1:$((PORT + 2))\1|g" \
+    -e "s|127\.0\.0\.1:9903\([^0-9]\)|127.0.0.1:$((PORT + 3))\1|g" \
     -e "s|^\(\s*database\s\+\)[^;]*;|\1:memory:;|" \
     -e "s|^\(\s*persons\s\+\)conf/|\1$top_srcdir/conf/|" \
     -e "s|^\(\s*mappings\s\+\)conf/|\1$top_srcdir/conf/|" \
@@ -84,7 +95,12 @@ sed -e "s|127\.0\.0\.1:9900|127.0.0.1:$PORT|g" \
 
 (cd "$TMP" && exec "$SIM" -c "$TMP/sim.conf") >"$TMP/sim.log" 2>&1 &
 SIM_PID=$!
-URL="http://127.0.0.1:$PORT/fsi/api/rsfComIfsService/callService"
+SERVICE=/fsi/api/rsfComIfsService/callService
+URL_GX="http://127.0.0.1:$PORT$SERVICE"
+URL_HN="http://127.0.0.1:$((PORT + 1))$SERVICE"
+URL_ZJ="http://127.0.0.1:$((PORT + 2))$SERVICE"
+URL_NAT="http://127.0.0.1:$((PORT + 3))$SERVICE"
+URL=$URL_GX # where call posts
 for _ in $(seq 1 100); do
     [ "$(curl -s --noproxy '*' -m 1 "http://127.0.0.1:$PORT/healthz" 2>/dev/null)" = "ok" ] && break
     kill -0 "$SIM_PID" 2>/dev/null || break
@@ -145,6 +161,28 @@ expect_field() {
     got=$(field "$2")
     if [ "$got" = "$3" ]; then ok "$1 ($2 = $3)"; else bad "$1" "$2 is \"$got\", expected \"$3\""; fi
 }
+
+# ---- one port per platform ----
+
+# at_port URL REGION NAME: a sign-in posted to URL is answered by the
+# platform REGION (the X-Sim-Platform header, inf_refmsgid and sign_no)
+at_port() {
+    envelope 9001 "" '{"signIn":{"opter_no":"001","mac":"","ip":"127.0.0.1"}}' >"$TMP/req.json"
+    ANSWER=$(curl -s --noproxy '*' -m 10 -D "$TMP/h.txt" --data-binary "@$TMP/req.json" "$1")
+    local ref sign
+    ref=$(field inf_refmsgid)
+    sign=$(field sign_no)
+    if grep -qi "^X-Sim-Platform: $2" "$TMP/h.txt" && [ "${ref:0:6}" = "$2" ] &&
+        [ "${sign:0:6}" = "$2" ] && [ ${#ref} -eq 30 ]; then
+        ok "the $3 platform ($2) answers on its own port (inf_refmsgid $ref)"
+    else
+        bad "the $3 platform ($2) answers on its own port" "$(cat "$TMP/h.txt") $ANSWER"
+    fi
+}
+at_port "$URL_GX" 450000 Guangxi
+at_port "$URL_HN" 430000 Hunan
+at_port "$URL_ZJ" 330000 Zhejiang
+at_port "$URL_NAT" 100000 national
 
 # ---- the visit ----
 
@@ -296,16 +334,33 @@ expect_fail "an unknown infno is refused" "交易编号不存在"
 ANSWER=$(curl -s --noproxy '*' -m 10 -H 'Content-Type: text/plain' --data-binary '{"infno":' "$URL")
 expect_fail "malformed JSON gets an infcode -1 envelope" "报文格式错误"
 
+# the simulator does not route between ports: the port chooses the platform
 envelope 1101 431199 '{"data":{"psn_cert_type":"01","certno":"431102197003030033"}}' >"$TMP/req.json"
 code=$(curl -s --noproxy '*' -m 5 -o /dev/null -w '%{http_code}' -D "$TMP/h.txt" \
-    --data-binary "@$TMP/req.json" "$URL/1101")
+    --data-binary "@$TMP/req.json" "$URL_GX/1101")
+grep -qi '^X-Sim-Platform: 450000' "$TMP/h.txt" && [ "$code" = 200 ] &&
+    ok "a Hunan person (insuplc 431199) sent to the Guangxi port is answered by Guangxi" ||
+    bad "the Guangxi port answers as Guangxi" "$(cat "$TMP/h.txt")"
+envelope 1101 431199 '{"data":{"psn_cert_type":"01","certno":"431102197003030033"}}' >"$TMP/req.json"
+code=$(curl -s --noproxy '*' -m 5 -o /dev/null -w '%{http_code}' -D "$TMP/h.txt" \
+    --data-binary "@$TMP/req.json" "$URL_HN/1101")
 grep -qi '^X-Sim-Platform: 430000' "$TMP/h.txt" && [ "$code" = 200 ] &&
-    ok "a Hunan person (insuplc 431199) is answered by the Hunan platform" ||
-    bad "Hunan routing" "$(cat "$TMP/h.txt")"
+    ok "a Hunan person sent to the Hunan port is answered by Hunan (with Guangxi's sign_no)" ||
+    bad "Hunan port" "$(cat "$TMP/h.txt")"
 
-# ---- an inpatient stay (测试丙 works in Hunan; treated here, settled by Hunan's policy) ----
+# ---- an inpatient stay at the Hunan port (测试丙 is insured in Hunan; treated
+# in 450199, settled by Hunan's policy; cross-province, so filed first) ----
+URL=$URL_HN
 PSN3=4311990000000003
 CERT3=431102197003030033
+call 2401 431199 '{"mdtrtinfo":{"psn_no":"'$PSN3'","insutype":"310","begntime":"2024-03-01 08:00:00",
+  "mdtrt_cert_type":"02","mdtrt_cert_no":"'$CERT3'","med_type":"21","ipt_no":"ZY20240301000"}}'
+expect_fail "2401 cross-province without a filing is refused" "异地就医未备案: person $PSN3 (insured 431199)"
+call 2501 431199 '{"refmedin":{"psn_no":"'$PSN3'","insutype":"310","mdtrtarea_admdvs":"450199",
+  "reflin_medins_no":"'$FIX'","begndate":"2024-01-01","enddate":"2024-12-31"}}'
+expect_ok "2501 filing at the Hunan platform"
+SN=$(field trt_dcla_detl_sn)
+case "$SN" in 430000*) ok "trt_dcla_detl_sn starts with 430000" ;; *) bad "trt_dcla_detl_sn" "$SN" ;; esac
 call 2401 431199 '{"mdtrtinfo":{"psn_no":"'$PSN3'","insutype":"310","begntime":"2024-03-01 08:00:00",
   "mdtrt_cert_type":"02","mdtrt_cert_no":"'$CERT3'","med_type":"21","ipt_no":"ZY20240301001",
   "adm_dept_codg":"A03","adm_dept_name":"内科","dscg_maindiag_code":"J18.900","dscg_maindiag_name":"肺炎"},
@@ -346,6 +401,7 @@ expect_fail "2404 of a settled stay is refused" "该就诊已结算"
 call 2305 431199 '{"data":{"psn_no":"'$PSN3'","mdtrt_id":"'$IPT'","setl_id":"'$IPT_SETL'"}}'
 expect_ok "2305 inpatient settlement revoke"
 
+URL=$URL_GX
 call 9002 "" '{"signOut":{"sign_no":"'$SIGN'","opter_no":"001"}}'
 expect_ok "9002 sign-out"
 call 1101 "" '{"data":{"mdtrt_cert_type":"02","mdtrt_cert_no":"'$CERT'"}}'
