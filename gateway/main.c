@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "breaker.h"
 #include "log.h"
 #include "server.h"
 
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
     } else {
         rc = yb_server_run(conf, snap);
     }
+    yb_breakers_free();
     curl_global_cleanup();
     xmlCleanupParser();
     return rc;

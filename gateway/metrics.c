@@ -14,10 +14,13 @@
  */
 #include "metrics.h"
 
+#include "breaker.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -484,6 +487,36 @@ static int render_family(struct yb_buf *out, const struct family *f)
     return rc;
 }
 
+struct breaker_render {
+    struct yb_buf *out;
+    int rc;
+    int opened; /* 0: the state family; 1: the opened_total family */
+};
+
+/* One line per breaker of the family being written: its state (0 closed,
+ * 1 open, 2 half-open) or how often it opened. Endpoint URLs come from the
+ * configuration; they are escaped like any label. */
+static void render_breaker(void *arg, const char *upstream, const char *endpoint, int state,
+                           uint64_t opened)
+{
+    struct breaker_render *r = arg;
+    char u[LABEL_MAX + 1], e[129];
+    clean_label(upstream, u);
+    snprintf(e, sizeof(e), "%s", endpoint);
+    if (r->rc == 0)
+        r->rc = yb_buf_puts(r->out, r->opened ? "ybgw_upstream_breaker_opened_total{upstream=\""
+                                              : "ybgw_upstream_breaker_state{upstream=\"");
+    if (r->rc == 0)
+        r->rc = put_escaped(r->out, u);
+    if (r->rc == 0)
+        r->rc = yb_buf_puts(r->out, "\",endpoint=\"");
+    if (r->rc == 0)
+        r->rc = put_escaped(r->out, e);
+    if (r->rc == 0)
+        r->rc = r->opened ? yb_buf_printf(r->out, "\"} %" PRIu64 "\n", opened)
+                          : yb_buf_printf(r->out, "\"} %d\n", state);
+}
+
 int yb_metrics_render(struct yb_metrics *m, struct yb_buf *out)
 {
     if (!m || !out)
@@ -506,5 +539,17 @@ int yb_metrics_render(struct yb_metrics *m, struct yb_buf *out)
                            "ybgw_reloads_total{result=\"failed\"} %" PRIu64 "\n",
                            m->reloads_ok, m->reloads_failed);
     pthread_mutex_unlock(&m->lock);
-    return rc;
+    static const char *const heads[] = {
+        "# HELP ybgw_upstream_breaker_state Circuit breaker of an upstream endpoint: 0 closed, "
+        "1 open, 2 half-open.\n# TYPE ybgw_upstream_breaker_state gauge\n",
+        "# HELP ybgw_upstream_breaker_opened_total Times an endpoint's circuit breaker opened.\n"
+        "# TYPE ybgw_upstream_breaker_opened_total counter\n"};
+    struct breaker_render r = {out, rc, 0};
+    int64_t now = yb_monotonic_ms();
+    for (r.opened = 0; r.opened < 2 && r.rc == 0; r.opened++) {
+        r.rc = yb_buf_puts(out, heads[r.opened]);
+        if (r.rc == 0)
+            yb_breakers_each(render_breaker, &r, now);
+    }
+    return r.rc;
 }

@@ -209,6 +209,29 @@ static const char *host_txn_route(const struct yb_txn *txn)
     return txn->route;
 }
 
+static int host_upstream_exists(const struct yb_conf *conf, const char *name)
+{
+    if (!conf || !name)
+        return 0;
+    for (const struct yb_conf *d = conf_root(conf)->children; d; d = d->next)
+        if (strcmp(d->name, "upstream") == 0 && d->argc >= 1 && strcmp(d->argv[0], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int host_txn_set_timeout(struct yb_txn *txn, long timeout_ms)
+{
+    if (timeout_ms < 0)
+        return YB_EINVAL;
+    txn->timeout_ms = timeout_ms;
+    return 0;
+}
+
+static const char *host_txn_caller(const struct yb_txn *txn)
+{
+    return txn->caller;
+}
+
 static void host_diag(struct yb_txn *txn, int severity, const char *path, const char *rule,
                       const char *value, const char *source, const char *fmt, ...)
 {
@@ -286,6 +309,9 @@ const struct yb_host yb_host_template = {
     .code_tables = host_code_tables,
     .kind_policy = host_kind_policy,
     .conf_each = host_conf_each,
+    .upstream_exists = host_upstream_exists,
+    .txn_set_timeout = host_txn_set_timeout,
+    .txn_caller = host_txn_caller,
 };
 
 /* ---- loading ---- */

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "health.h"
 #include "listen.h"
 #include "log.h"
 #include "txn.h"
@@ -110,6 +111,11 @@ int yb_server_reload(struct yb_server *server)
     yb_log(YB_LOG_INFO, "server", "configuration generation %u in use (%zu plugins)",
            next->generation, yb_plugins_count(next->plugins));
     yb_metrics_reload(server->metrics, 1);
+    yb_nonce_cache_set_max(server->nonces, b->auth.max_nonces);
+    if (!atomic_load(&server->draining)) {
+        yb_health_stop(server->health);
+        server->health = yb_health_start(server->base, next);
+    }
     yb_snapshot_release(old); /* freed when its last transaction ends */
     return 0;
 }
@@ -211,6 +217,8 @@ static void on_terminate(evutil_socket_t sig, short what, void *arg)
         return;
     yb_log(YB_LOG_INFO, "server", "signal %d: draining in-flight transactions, then exiting",
            (int)sig);
+    yb_health_stop(server->health);
+    server->health = NULL;
     for (unsigned i = 0; i < server->n_workers; i++)
         event_active(server->workers[i].drain_event, EV_READ, 0);
     struct timeval tick = {0, 20000};
@@ -236,8 +244,9 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
     const struct yb_settings *s = first->settings;
     server.n_workers = s->workers;
     server.workers = calloc(s->workers, sizeof(*server.workers));
+    server.nonces = yb_nonce_cache_new(s->auth.max_nonces);
     atomic_init(&workers_done, 0);
-    if (!server.metrics || !server.base || !server.workers) {
+    if (!server.metrics || !server.base || !server.workers || !server.nonces) {
         yb_log(YB_LOG_ERROR, "server", "out of memory");
         goto out;
     }
@@ -274,17 +283,21 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
     }
     server.started = started;
     atomic_store(&server.ready, started == server.n_workers);
+    if (!atomic_load(&server.draining))
+        server.health = yb_health_start(server.base, first);
     yb_log(YB_LOG_INFO, "server",
            "serving HIS on %s (%s and /), admin on %s, %u worker%s, %zu plugin%s, upstream %s",
            s->listen, s->service_path, s->admin_listen, server.n_workers,
            server.n_workers == 1 ? "" : "s", yb_plugins_count(first->plugins),
-           yb_plugins_count(first->plugins) == 1 ? "" : "s", s->default_upstream);
+           yb_plugins_count(first->plugins) == 1 ? "" : "s",
+           s->default_upstream ? s->default_upstream : "chosen by route");
     event_base_dispatch(server.base);
     for (unsigned i = 0; i < started; i++)
         pthread_join(server.workers[i].thread, NULL);
     rc = started == server.n_workers ? 0 : 1;
     yb_log(YB_LOG_INFO, "server", "stopped");
 out:
+    yb_health_stop(server.health);
     if (server.workers)
         for (unsigned i = 0; i < server.n_workers; i++)
             worker_free(&server.workers[i]);
@@ -302,6 +315,7 @@ out:
         event_base_free(server.base);
     yb_snapshot_release(server.current);
     yb_metrics_free(server.metrics);
+    yb_nonce_cache_free(server.nonces);
     pthread_mutex_destroy(&server.snap_lock);
     return rc;
 }

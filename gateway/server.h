@@ -28,6 +28,7 @@ struct event;
 struct evhttp_bound_socket;
 struct yb_upstream_client;
 struct yb_txn;
+struct yb_health;
 
 struct yb_snapshot {
     atomic_int refs;
@@ -70,6 +71,10 @@ struct yb_server {
     atomic_int draining; /* SIGTERM received */
     struct event *sigterm, *sigint, *sighup;
     struct event *drain_check;
+    struct yb_health *health; /* probes of the current snapshot's upstreams */
+    /* nonces of signed calls, shared by the workers and kept across reloads
+     * (its capacity is the first configuration's auth_nonces) */
+    struct yb_nonce_cache *nonces;
     unsigned started; /* worker threads running */
 };
 

@@ -179,6 +179,72 @@ static int set_plugin(const struct yb_conf *d, const struct yb_conf_command *cmd
     return 0;
 }
 
+/* safe_to_retry 1101 2001 13* 5*; (repeatable) */
+static int set_retry_safe(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                          void *target, char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    (void)cmd;
+    for (int i = 0; i < d->argc; i++) {
+        const char *p = d->argv[i];
+        size_t len = strlen(p);
+        size_t stem = len && p[len - 1] == '*' ? len - 1 : len;
+        if (len == 0 || len > 8 || strspn(p, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != stem)
+            return yb_conf_error(d, err, errlen,
+                                 "safe_to_retry takes transaction codes such as 1101 or 13*, got "
+                                 "\"%s\"",
+                                 p);
+        char **list = realloc(s->retry_safe, sizeof(char *) * (size_t)(s->n_retry_safe + 1));
+        if (!list)
+            return yb_conf_error(d, err, errlen, "out of memory");
+        s->retry_safe = list;
+        if (!(list[s->n_retry_safe] = strdup(p)))
+            return yb_conf_error(d, err, errlen, "out of memory");
+        s->n_retry_safe++;
+    }
+    return 0;
+}
+
+int yb_infno_match(const char *pattern, const char *infno)
+{
+    size_t len = strlen(pattern);
+    if (len && pattern[len - 1] == '*')
+        return strncmp(pattern, infno, len - 1) == 0;
+    return strcmp(pattern, infno) == 0;
+}
+
+int yb_settings_retry_safe(const struct yb_settings *s, const char *infno)
+{
+    if (!infno || !*infno)
+        return 0;
+    for (int i = 0; i < s->n_retry_safe; i++)
+        if (yb_infno_match(s->retry_safe[i], infno))
+            return 1;
+    return 0;
+}
+
+static int set_caller(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
+                      char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    (void)cmd;
+    return yb_auth_caller_conf(d, &s->auth, err, errlen);
+}
+
+static int set_auth_nonces(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                           void *target, char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    char *end = NULL;
+    unsigned long long n = strtoull(d->argv[0], &end, 10);
+    (void)cmd;
+    if (!end || *end || d->argv[0][0] == '-' || n < 1000 || n > YB_AUTH_NONCES_MAX)
+        return yb_conf_error(d, err, errlen, "auth_nonces must be a count from 1000 to %u, got \"%s\"",
+                             (unsigned)YB_AUTH_NONCES_MAX, d->argv[0]);
+    s->auth.max_nonces = (size_t)n;
+    return 0;
+}
+
 #define OFF(field) offsetof(struct yb_settings, field)
 
 static const struct yb_conf_command main_commands[] = {
@@ -199,6 +265,12 @@ static const struct yb_conf_command main_commands[] = {
     {"log_level", 1, 1, 0, set_log_level, OFF(log_level), 0},
     {"default_upstream", 1, 1, 0, yb_conf_set_string, OFF(default_upstream), 0},
     {"node_name", 1, 1, 0, yb_conf_set_string, OFF(node_name), 0},
+    {"safe_to_retry", 1, 64, 0, set_retry_safe, 0, 0},
+    {"max_hops", 1, 1, 0, yb_conf_set_uint, OFF(max_hops), 0},
+    {"caller_auth", 1, 1, 0, yb_conf_set_flag, OFF(auth.required), 0},
+    {"auth_window", 1, 1, 0, yb_conf_set_msec, OFF(auth.window_ms), 0},
+    {"auth_nonces", 1, 1, 0, set_auth_nonces, 0, 0},
+    {"caller", 1, 1, 1, set_caller, 0, 0},
     {"envelope", 0, 0, 1, set_envelope, 0, 0},
     {"codes", 0, 0, 1, set_codes, 0, 0},
     {"upstream", 1, 1, 1, set_upstream, 0, 0},
@@ -216,6 +288,8 @@ static int set_defaults(struct yb_settings *s)
     s->json_depth = 32;
     s->txn_memory = 16u << 20;
     s->log_level = YB_LOG_INFO;
+    s->max_hops = 8;
+    yb_auth_conf_init(&s->auth);
     s->default_kind_policy = YB_POLICY_REJECT;
     s->unknown_kind_policy = YB_POLICY_OFF;
     s->envelope.msgid = YB_POLICY_REJECT;
@@ -273,19 +347,39 @@ struct yb_settings *yb_settings_load(const char *path, char *err, size_t errlen)
                       "read_timeout must be at least 1s");
         goto fail;
     }
+    if (s->auth.window_ms < 1000 || s->auth.window_ms > 3600000) {
+        yb_conf_error(yb_conf_find(s->tree, "auth_window"), err, errlen,
+                      "auth_window must be between 1s and 1h");
+        goto fail;
+    }
+    if (s->auth.required && s->auth.n_callers == 0) {
+        yb_conf_error(yb_conf_find(s->tree, "caller_auth"), err, errlen,
+                      "caller_auth is on but no caller NAME { } is configured: nobody could call");
+        goto fail;
+    }
+    if (s->max_hops < 1 || s->max_hops > 32) {
+        yb_conf_error(yb_conf_find(s->tree, "max_hops"), err, errlen,
+                      "max_hops must be between 1 and 32");
+        goto fail;
+    }
+    if (strlen(s->node_name) > 64 || strspn(s->node_name, "abcdefghijklmnopqrstuvwxyz"
+                                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                                             strlen(s->node_name) ||
+        !*s->node_name) {
+        yb_conf_error(yb_conf_find(s->tree, "node_name"), err, errlen,
+                      "node_name must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-' (it travels in "
+                      "X-Ybgw-Hops, where a comma separates the hops)");
+        goto fail;
+    }
     if (s->n_upstreams == 0) {
         snprintf(err, errlen, "%s: no upstream is configured (add an upstream NAME { ... } block)",
                  path);
         goto fail;
     }
+    /* With several upstreams and no default_upstream, a plugin (offsite)
+     * routes every transaction, and one it leaves unrouted is refused. */
     if (!s->default_upstream) {
-        if (s->n_upstreams > 1) {
-            snprintf(err, errlen,
-                     "%s: default_upstream is required when several upstreams are configured",
-                     path);
-            goto fail;
-        }
-        if (!(s->default_upstream = strdup(s->upstreams[0].name)))
+        if (s->n_upstreams == 1 && !(s->default_upstream = strdup(s->upstreams[0].name)))
             goto nomem;
     } else if (!yb_settings_upstream(s, s->default_upstream)) {
         yb_conf_error(yb_conf_find(s->tree, "default_upstream"), err, errlen,
@@ -328,6 +422,10 @@ void yb_settings_free(struct yb_settings *s)
     for (int i = 0; i < s->n_upstreams; i++)
         yb_upstream_conf_free(&s->upstreams[i]);
     free(s->upstreams);
+    yb_auth_conf_free(&s->auth);
+    for (int i = 0; i < s->n_retry_safe; i++)
+        free(s->retry_safe[i]);
+    free(s->retry_safe);
     for (int i = 0; i < s->n_plugins; i++)
         free(s->plugins[i].name);
     free(s->plugins);

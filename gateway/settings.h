@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "envelope.h"
 #include "upstream.h"
@@ -60,6 +61,15 @@ struct yb_settings {
     struct yb_upstream *upstreams;
     int n_upstreams;
 
+    /* transactions that are safe to send again (queries): they fail over to
+     * the next endpoint of a cluster; patterns "1101" or "13*" */
+    char **retry_safe;
+    int n_retry_safe;
+    unsigned max_hops; /* a longer X-Ybgw-Hops chain is refused; default 8 */
+
+    /* callers that sign their requests (relays, other gateways) */
+    struct yb_auth_conf auth;
+
     struct yb_plugin_conf *plugins; /* in configured (= hook) order */
     int n_plugins;
 };
@@ -70,6 +80,10 @@ void yb_settings_free(struct yb_settings *s);
 
 const struct yb_upstream *yb_settings_upstream(const struct yb_settings *s, const char *name);
 int yb_settings_kind_policy(const struct yb_settings *s, const char *kind);
+/* 1 if infno may be sent again after a failed call (safe_to_retry). */
+int yb_settings_retry_safe(const struct yb_settings *s, const char *infno);
+/* 1 if infno matches PATTERN: the same text, or a prefix ending in '*'. */
+int yb_infno_match(const char *pattern, const char *infno);
 
 /* Resolve a path from the configuration: absolute stays, relative is taken
  * from the current directory. Writes into buf. */

@@ -5,10 +5,12 @@
  *
  * This file owns the secrets' handling from the moment they leave their file
  * to the moment a signature is made: it reads the secret file (refusing one
- * that other users can read), computes the _api_* and x-tif-* headers with
- * OpenSSL, and wipes every temporary copy of key material with
+ * that other users can read), computes the _api_*, x-tif-* and X-Ybgw-*
+ * headers with OpenSSL, and wipes every temporary copy of key material with
  * OPENSSL_cleanse. The upstream client (upstream.c) calls yb_sign_compute
- * once per call; nothing here touches a socket or blocks.
+ * once per call; a relay's caller check (auth.c) calls yb_sign_ybgw to
+ * recompute what a calling ybgw signed. Nothing here touches a socket or
+ * blocks.
  *
  * No error text produced here ever contains a secret: messages name the file
  * and what is wrong with it, never its content.
@@ -63,6 +65,17 @@ static int put_header(struct yb_header *out, size_t max, size_t *n, const char *
     memcpy(h->value, value, vl + 1);
     (*n)++;
     return 0;
+}
+
+/* Hex of len bytes into out (2 * len + 1 bytes), upper or lower case. */
+static void to_hex(const unsigned char *in, size_t len, char *out, int upper)
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * len] = '\0';
 }
 
 /* _api_* scheme: Base64(HMAC-SHA1(secret, the four fields in name order)). */
@@ -134,13 +147,8 @@ static int sign_tif(const struct yb_sign_conf *conf, int64_t now_ms, const char 
     if (!ok)
         return YB_EIO;
 
-    static const char hex[] = "0123456789ABCDEF";
     char sig[2 * EVP_MAX_MD_SIZE + 1];
-    for (size_t i = 0; i < md_len; i++) {
-        sig[2 * i] = hex[md[i] >> 4];
-        sig[2 * i + 1] = hex[md[i] & 15];
-    }
-    sig[(size_t)md_len * 2] = '\0';
+    to_hex(md, md_len, sig, 1);
 
     int rc = 0;
     if ((rc = put_header(out, max, n, "x-tif-paasid", conf->access_key)) ||
@@ -151,10 +159,99 @@ static int sign_tif(const struct yb_sign_conf *conf, int64_t now_ms, const char 
     return 0;
 }
 
-int yb_sign_compute(const struct yb_sign_conf *conf, const char *infno, int64_t now_ms,
-                    const char *nonce, struct yb_header *out, size_t max, size_t *n)
+/* 1 if s is min..max characters, each an ASCII letter or digit or in extra
+ * (no locale: isalnum would let a locale widen the set). */
+static int word_ok(const char *s, size_t min, size_t max, const char *extra)
 {
-    if (!conf || !n || (max && !out) || now_ms < 0)
+    if (!s)
+        return 0;
+    size_t n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (n >= max || !(alnum || strchr(extra, c)))
+            return 0;
+    }
+    return n >= min;
+}
+
+int yb_sign_ybgw_caller_ok(const char *s)
+{
+    return word_ok(s, 1, YB_SIGN_YBGW_CALLER_MAX, "._-");
+}
+
+int yb_sign_ybgw_nonce_ok(const char *s)
+{
+    return word_ok(s, YB_SIGN_YBGW_NONCE_MIN, YB_SIGN_YBGW_NONCE_MAX, "_-");
+}
+
+/* A field of the signed text: present, short, and without the newline that
+ * separates fields (else "a\nb" + "c" would sign like "a" + "b\nc"). */
+static int field_ok(const char *s)
+{
+    return s && *s && strnlen(s, 128) < 128 && !strchr(s, '\n');
+}
+
+int yb_sign_ybgw(const char *secret, const char *caller, const char *ms, const char *nonce,
+                 const char *body, size_t len, char *hex)
+{
+    if (!secret || !*secret || !field_ok(caller) || !field_ok(ms) || !field_ok(nonce) ||
+        (!body && len) || !hex)
+        return YB_EINVAL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!EVP_Digest(body ? body : "", len, md, &md_len, EVP_sha256(), NULL) || md_len != 32)
+        return YB_EIO;
+    char body_hex[65];
+    to_hex(md, md_len, body_hex, 0);
+
+    /* fields are < 128 bytes each (field_ok), so this cannot truncate */
+    char text[4 * 128 + 96];
+    int tl = snprintf(text, sizeof(text), "ybgw-v1\n%s\n%s\n%s\n%s", caller, ms, nonce, body_hex);
+    if (tl < 0 || (size_t)tl >= sizeof(text))
+        return YB_ELIMIT;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)text, (size_t)tl,
+              mac, &mac_len) ||
+        mac_len != 32)
+        return YB_EIO;
+    to_hex(mac, mac_len, hex, 0);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return 0;
+}
+
+/* ybgw scheme: the four X-Ybgw-* headers (auth.h has the wire format). */
+static int sign_ybgw(const struct yb_sign_conf *conf, const char *body, size_t len, int64_t now_ms,
+                     const char *nonce, struct yb_header *out, size_t max, size_t *n)
+{
+    char own_nonce[33];
+    if (!nonce) {
+        if (yb_sign_nonce(own_nonce, sizeof(own_nonce)))
+            return YB_EIO;
+        nonce = own_nonce;
+    }
+    if (!yb_sign_ybgw_caller_ok(conf->access_key) || !yb_sign_ybgw_nonce_ok(nonce))
+        return YB_EINVAL;
+    char stamp[24];
+    snprintf(stamp, sizeof(stamp), "%" PRId64, now_ms);
+    char sig[YB_SIGN_YBGW_HEX];
+    int rc = yb_sign_ybgw(conf->secret, conf->access_key, stamp, nonce, body, len, sig);
+    if (rc)
+        return rc;
+    if ((rc = put_header(out, max, n, "X-Ybgw-Caller", conf->access_key)) ||
+        (rc = put_header(out, max, n, "X-Ybgw-Timestamp", stamp)) ||
+        (rc = put_header(out, max, n, "X-Ybgw-Nonce", nonce)) ||
+        (rc = put_header(out, max, n, "X-Ybgw-Signature", sig)))
+        return rc;
+    return 0;
+}
+
+int yb_sign_compute(const struct yb_sign_conf *conf, const char *infno, const char *body,
+                    size_t len, int64_t now_ms, const char *nonce, struct yb_header *out,
+                    size_t max, size_t *n)
+{
+    if (!conf || !n || (max && !out) || now_ms < 0 || (!body && len))
         return YB_EINVAL;
     *n = 0;
     if (conf->scheme == YB_SIGN_NONE)
@@ -166,6 +263,8 @@ int yb_sign_compute(const struct yb_sign_conf *conf, const char *infno, int64_t 
         rc = sign_api(conf, infno, now_ms, out, max, n);
     else if (conf->scheme == YB_SIGN_TIF)
         rc = sign_tif(conf, now_ms, nonce, out, max, n);
+    else if (conf->scheme == YB_SIGN_YBGW)
+        rc = sign_ybgw(conf, body, len, now_ms, nonce, out, max, n);
     else
         rc = YB_EINVAL;
     if (rc)

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "breaker.h"
 #include "codec_json.h"
 #include "codec_xml.h"
 #include "envelope.h"
@@ -101,17 +102,25 @@ static const char *metric_infno(const struct yb_txn *txn)
     return txn->infno;
 }
 
-/* A client's value for the log: printable ASCII only, cut to cap, so a
- * message cannot forge log lines. */
-static const char *log_safe(const char *v, char *out, size_t cap)
+/* A value for a log line or a header: printable ASCII only (spaces too
+ * when SPACES), no double quote, cut to cap, so a message cannot forge log
+ * lines or headers. */
+static const char *text_safe(const char *v, char *out, size_t cap, int spaces)
 {
     if (!v || !*v)
         return "-";
     size_t i = 0;
-    for (; v[i] && i + 1 < cap; i++)
-        out[i] = (unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e ? '?' : v[i];
+    for (; v[i] && i + 1 < cap; i++) {
+        unsigned char c = (unsigned char)v[i];
+        out[i] = (c == ' ' && spaces) || (c > 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
+    }
     out[i] = '\0';
     return out;
+}
+
+static const char *log_safe(const char *v, char *out, size_t cap)
+{
+    return text_safe(v, out, cap, 0);
 }
 
 static void finish(struct yb_txn *txn)
@@ -124,11 +133,14 @@ static void finish(struct yb_txn *txn)
                            e->severity == YB_DIAG_ERROR ? "error"
                            : e->severity == YB_DIAG_WARN ? "warn"
                                                          : "note");
-    char infno[16], msgid[48];
-    yb_log(YB_LOG_INFO, "access", "infno=%s msgid=%s route=%s outcome=%s http=%d ms=%.3f up_ms=%.3f",
+    char infno[16], msgid[48], why[200], hops[520];
+    yb_log(YB_LOG_INFO, "access",
+           "infno=%s msgid=%s route=%s outcome=%s http=%d ms=%.3f up_ms=%.3f calls=%d caller=%s "
+           "why=\"%s\" hops=\"%s\"",
            log_safe(txn->infno, infno, sizeof(infno)), log_safe(txn->msgid, msgid, sizeof(msgid)),
            txn->route ? txn->route : "-", outcome_words[txn->outcome], txn->http_status, ms,
-           txn->upstream_ms);
+           txn->upstream_ms, txn->attempts, txn->caller ? txn->caller : "-",
+           text_safe(txn->route_why, why, sizeof(why), 1), text_safe(txn->hops, hops, sizeof(hops), 1));
     unlink_txn(txn);
     if (txn->snap)
         yb_snapshot_release(txn->snap);
@@ -218,6 +230,10 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
     }
     if (txn->route)
         evhttp_add_header(out, "X-Ybgw-Route", txn->route);
+    if (txn->route && txn->route_why && *txn->route_why) {
+        char why[256];
+        evhttp_add_header(out, "X-Ybgw-Route-Reason", text_safe(txn->route_why, why, sizeof(why), 1));
+    }
     if (txn->hops)
         evhttp_add_header(out, "X-Ybgw-Hops", txn->hops);
     evhttp_add_header(out, "X-Ybgw-Outcome", outcome_words[txn->outcome]);
@@ -371,26 +387,85 @@ void yb_txn_check_kinds(void *arg, const char *kinds, const char *path,
 
 /* ---- the upstream answer ---- */
 
+static void send_upstream(struct yb_txn *txn);
+
+/* What a HIS should do about a call that failed this way: a message that
+ * never left can be sent again; one that may have arrived must be looked
+ * up first (a blind repeat could settle twice). */
+static const char *after_failure(int status)
+{
+    switch (status) {
+    case YB_UP_CONNECT:
+        return "the message was not delivered and may be sent again";
+    case YB_UP_TOO_LARGE:
+        return "the platform answered, too long to read: query its outcome before sending it "
+               "again";
+    default:
+        return "the platform may have processed the message: query its outcome (or reverse it "
+               "with 2601) before sending it again";
+    }
+}
+
+static void upstream_failed(struct yb_txn *txn, const struct yb_upstream_result *res)
+{
+    struct yb_server *server = txn->worker->server;
+    const char *word = yb_upstream_status_word(res->status);
+    yb_metrics_upstream_error(server->metrics, txn->route, word);
+    yb_log(YB_LOG_WARN, "upstream", "%s endpoint %s: %s (%s) after %.1f ms", txn->route,
+           res->endpoint && *res->endpoint ? res->endpoint : "?", word,
+           res->detail ? res->detail : "", res->total_ms);
+    /* a query may go to the next endpoint; anything else is never repeated blindly */
+    if (yb_settings_retry_safe(txn->snap->settings, txn->infno) &&
+        yb_upstream_endpoint_failed(res)) {
+        for (int i = 0; i < txn->ups->n_endpoints; i++) {
+            if (!(txn->tried & (UINT64_C(1) << i))) {
+                yb_metrics_upstream_error(server->metrics, txn->route, "failover");
+                send_upstream(txn);
+                return;
+            }
+        }
+    }
+    char tries[48] = "";
+    if (txn->attempts > 1)
+        snprintf(tries, sizeof(tries), " (after %d endpoints)", txn->attempts);
+    if (res->status == YB_UP_HTTP)
+        yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
+                    "upstream %s answered HTTP %ld%s; %s", txn->route, res->http_code, tries,
+                    after_failure(res->status));
+    else
+        yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
+                    "upstream %s: %s (%s)%s; %s", txn->route, word,
+                    res->detail ? res->detail : "", tries, after_failure(res->status));
+}
+
+/* The chain the answer came back through: a relay's, when it extends ours. */
+static void adopt_hops(struct yb_txn *txn, const char *answer_hops)
+{
+    size_t ours = strlen(txn->hops);
+    if (!answer_hops || strlen(answer_hops) <= ours || strncmp(answer_hops, txn->hops, ours) != 0 ||
+        answer_hops[ours] != ',')
+        return;
+    const char *copy = yb_pool_strdup(txn->answer, answer_hops);
+    if (copy)
+        txn->hops = copy;
+}
+
 static void upstream_done(void *arg, const struct yb_upstream_result *res)
 {
     struct yb_txn *txn = arg;
     struct yb_server *server = txn->worker->server;
+    const struct yb_upstream *ups = txn->ups;
     txn->call = NULL;
-    txn->upstream_ms = res->total_ms;
+    txn->upstream_ms += res->total_ms;
     yb_metrics_upstream_latency(server->metrics, txn->route, res->total_ms / 1e3);
+    yb_breaker_record(ups->breakers[txn->endpoint], &ups->breaker,
+                      !yb_upstream_endpoint_failed(res), yb_monotonic_ms());
     if (res->status != YB_UP_OK) {
-        const char *word = yb_upstream_status_word(res->status);
-        yb_metrics_upstream_error(server->metrics, txn->route, word);
-        if (res->status == YB_UP_HTTP)
-            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
-                        "upstream %s answered HTTP %ld", txn->route, res->http_code);
-        else
-            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
-                        "upstream %s: %s (%s)", txn->route, word, res->detail ? res->detail : "");
+        upstream_failed(txn, res);
         return;
     }
+    adopt_hops(txn, res->hops);
     const struct yb_settings *s = txn->snap->settings;
-    const struct yb_upstream *ups = yb_settings_upstream(s, txn->route);
     struct yb_json_limits limits = {
         .max_depth = s->json_depth, .max_string = ups->max_response, .max_items = 0};
     struct yb_node *answer = NULL;
@@ -438,6 +513,53 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
     reply(txn, 200, answer);
 }
 
+/* Call the first endpoint of the route's cluster that is not tried yet and
+ * whose breaker lets a call through. */
+static void send_upstream(struct yb_txn *txn)
+{
+    const struct yb_upstream *ups = txn->ups;
+    int64_t now = yb_monotonic_ms();
+    int ep = -1, skipped = 0;
+    for (int i = 0; i < ups->n_endpoints && ep < 0; i++) {
+        if (txn->tried & (UINT64_C(1) << i))
+            continue;
+        if (yb_breaker_allow(ups->breakers[i], &ups->breaker, now))
+            ep = i;
+        else
+            skipped++;
+    }
+    if (ep < 0) {
+        yb_metrics_upstream_error(txn->worker->server->metrics, ups->name, "circuit_open");
+        if (txn->attempts == 0)
+            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "circuit_open", "upstream",
+                        "upstream %s: every endpoint is out of use after repeated failures "
+                        "(circuit open, %d of %d); the message was not sent and may be sent "
+                        "again later",
+                        ups->name, skipped, ups->n_endpoints);
+        else
+            yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "circuit_open", "upstream",
+                        "upstream %s: no endpoint left to try after %d failed; the platform may "
+                        "have processed the message: query its outcome before sending it again",
+                        ups->name, txn->attempts);
+        return;
+    }
+    txn->tried |= UINT64_C(1) << ep;
+    txn->endpoint = ep;
+    txn->attempts++;
+    char hops_header[600];
+    snprintf(hops_header, sizeof(hops_header), "X-Ybgw-Hops: %s", txn->hops);
+    const char *extra[] = {hops_header, NULL};
+    txn->call = yb_upstream_send(txn->worker->upstream, ups, ep, txn->infno,
+                                 txn->upstream_body.data, txn->upstream_body.len, txn->timeout_ms,
+                                 extra, upstream_done, txn);
+    if (!txn->call) {
+        /* nothing was sent: the breaker's trial, if this was one, is not judged */
+        yb_breaker_record(ups->breakers[ep], &ups->breaker, 1, now);
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "upstream", "upstream",
+                    "upstream %s: the call could not be started", ups->name);
+    }
+}
+
 static void forward(struct yb_txn *txn)
 {
     const struct yb_settings *s = txn->snap->settings;
@@ -446,8 +568,9 @@ static void forward(struct yb_txn *txn)
         txn->route_why = "default_upstream";
     }
     if (!txn->route) {
-        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "route", "router",
-                    "no route for this transaction and no default_upstream");
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "route", "router",
+                    "no route for this transaction: no plugin chose an upstream and there is no "
+                    "default_upstream; the message was not sent");
         return;
     }
     const struct yb_upstream *ups = yb_settings_upstream(s, txn->route);
@@ -459,20 +582,14 @@ static void forward(struct yb_txn *txn)
         return;
     }
     txn->route = ups->name; /* lives as long as the snapshot the txn holds */
+    txn->ups = ups;
     yb_buf_init(&txn->upstream_body, s->max_body * 4 + 65536);
     if (yb_json_encode(txn->request, &txn->upstream_body)) {
         yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "encode", "gateway",
                     "the message could not be encoded for the platform");
         return;
     }
-    char hops_header[600];
-    snprintf(hops_header, sizeof(hops_header), "X-Ybgw-Hops: %s", txn->hops);
-    const char *extra[] = {hops_header, NULL};
-    txn->call = yb_upstream_send(txn->worker->upstream, ups, 0, txn->infno, txn->upstream_body.data,
-                                 txn->upstream_body.len, extra, upstream_done, txn);
-    if (!txn->call)
-        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "upstream", "upstream",
-                    "upstream %s: the call could not be started", ups->name);
+    send_upstream(txn);
 }
 
 /* ---- the request ---- */
@@ -553,16 +670,67 @@ static struct yb_txn *txn_new(struct yb_worker *worker, struct yb_snapshot *snap
     yb_diag_init(&txn->diag, answer, 64);
     yb_buf_init(&txn->upstream_body, 0);
     link_txn(txn);
-    const struct yb_settings *s = snap->settings;
-
-    /* the relay chain: what came in, plus this gateway */
-    const char *in_hops =
-        evhttp_find_header(evhttp_request_get_input_headers(req), "X-Ybgw-Hops");
-    if (in_hops && strlen(in_hops) < 400)
-        txn->hops = yb_pool_printf(pool, "%s, %s", in_hops, s->node_name);
-    else
-        txn->hops = s->node_name;
+    txn->hops = snap->settings->node_name; /* check_hops adds what came in */
     return txn;
+}
+
+#define HOPS_MAX 480 /* characters of X-Ybgw-Hops accepted from a caller */
+
+/* The relay chain: the X-Ybgw-Hops that came in, plus this gateway. A chain
+ * that already holds this gateway is a loop, and a chain longer than
+ * max_hops is refused; either way before anything is decoded. Returns 0 to
+ * go on, -1 when the txn has been answered. */
+static int check_hops(struct yb_txn *txn)
+{
+    const struct yb_settings *s = txn->snap->settings;
+    const char *in = evhttp_find_header(evhttp_request_get_input_headers(txn->req), "X-Ybgw-Hops");
+    if (!in || !*in)
+        return 0;
+    snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8"); /* for an answer before decode */
+    if (strlen(in) > HOPS_MAX) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "hops", "listener",
+                    "X-Ybgw-Hops is longer than %d characters", HOPS_MAX);
+        return -1;
+    }
+    static const char name_chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+    unsigned count = 0;
+    for (const char *p = in; *p;) {
+        p += strspn(p, " ");
+        size_t len = strspn(p, name_chars);
+        const char *end = p + len + strspn(p + len, " ");
+        if (len == 0 || len > 64 || (*end && *end != ',')) {
+            yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "hops", "listener",
+                        "X-Ybgw-Hops must be node names separated by commas (1-64 of A-Z, a-z, "
+                        "0-9, '.', '_', '-' each)");
+            return -1;
+        }
+        count++;
+        if (len == strlen(s->node_name) && strncmp(p, s->node_name, len) == 0) {
+            char chain[HOPS_MAX + 1];
+            snprintf(chain, sizeof(chain), "%s", in);
+            yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "relay_loop", "router",
+                        "relay loop: this gateway (%s) is already in the chain \"%s\"; the "
+                        "message was not sent",
+                        s->node_name, chain);
+            return -1;
+        }
+        p = *end ? end + 1 : end;
+    }
+    if (count >= s->max_hops) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "max_hops", "router",
+                    "the message has already passed %u gateways (X-Ybgw-Hops) and this one "
+                    "accepts at most %u (max_hops); the message was not sent",
+                    count, s->max_hops);
+        return -1;
+    }
+    const char *hops = yb_pool_printf(txn->pool, "%s, %s", in, s->node_name);
+    if (!hops) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "memory", "gateway", "out of memory");
+        return -1;
+    }
+    txn->hops = hops;
+    return 0;
 }
 
 void yb_txn_refuse(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
@@ -598,6 +766,68 @@ static int plugin_stopped(struct yb_txn *txn, int rc, const char *stage)
     return 0;
 }
 
+/* A signed call (X-Ybgw-Caller and its companions) is verified before its
+ * body is read; an unsigned one passes only when caller_auth is off.
+ * Returns 0 to go on (*out: the caller or NULL), -1 when answered. */
+static int check_caller(struct yb_txn *txn, const char *body, size_t len,
+                        const struct yb_caller **out)
+{
+    const struct yb_settings *s = txn->snap->settings;
+    struct evkeyvalq *h = evhttp_request_get_input_headers(txn->req);
+    struct yb_auth_request r = {
+        .caller = evhttp_find_header(h, "X-Ybgw-Caller"),
+        .timestamp = evhttp_find_header(h, "X-Ybgw-Timestamp"),
+        .nonce = evhttp_find_header(h, "X-Ybgw-Nonce"),
+        .signature = evhttp_find_header(h, "X-Ybgw-Signature"),
+        .body = body,
+        .len = len,
+    };
+    *out = NULL;
+    if (!r.caller && !s->auth.required)
+        return 0;
+    if (!txn->encoding[0])
+        snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8");
+    if (!r.caller) {
+        yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_missing", "auth",
+                    "this gateway accepts only signed calls (caller_auth on): the request has no "
+                    "X-Ybgw-Caller header; the message was not read");
+        return -1;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    const char *rule = "auth";
+    char err[320];
+    if (yb_auth_verify(&s->auth, txn->worker->server->nonces, &r,
+                       (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, out, &rule, err,
+                       sizeof(err))) {
+        yb_txn_fail(txn, strcmp(rule, "auth_busy") == 0 ? 503 : 401, YB_OUTCOME_REJECTED, "", rule,
+                    "auth", "%s; the message was not read", err);
+        return -1;
+    }
+    txn->caller = (*out)->name; /* lives with the snapshot the txn holds */
+    return 0;
+}
+
+/* A signed caller speaks only for its own institutions, and the msgid is
+ * that institution's. */
+static int check_institution(struct yb_txn *txn, const struct yb_caller *caller)
+{
+    const char *code = yb_node_get_text(txn->request, "fixmedins_code");
+    if (!yb_auth_institution_ok(caller, code)) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "fixmedins_code", "auth_institution", "auth",
+                    "caller %s may not send messages for institution \"%s\"", caller->name,
+                    code ? code : "");
+        return -1;
+    }
+    if (!txn->msgid || strncmp(txn->msgid, code, strlen(code)) != 0) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "msgid", "auth_institution", "auth",
+                    "msgid \"%.40s\" does not start with the institution code %s of caller %s",
+                    txn->msgid ? txn->msgid : "", code, caller->name);
+        return -1;
+    }
+    return 0;
+}
+
 void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
                   const char *body, size_t len, const char *path_infno)
 {
@@ -608,12 +838,17 @@ void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evh
     const struct yb_settings *s = snap->settings;
 
     txn->format = wants_xml(req, body, len) ? YB_FORMAT_XML : YB_FORMAT_JSON;
+    const struct yb_caller *caller = NULL;
+    if (check_hops(txn) || check_caller(txn, body, len, &caller))
+        return;
     if (decode(txn, body, len))
         return;
 
     const char *infno = yb_node_get_text(txn->request, "infno");
     txn->infno = infno ? infno : "";
     txn->msgid = yb_node_get_text(txn->request, "msgid");
+    if (caller && check_institution(txn, caller))
+        return;
     if (path_infno && *txn->infno && strcmp(path_infno, txn->infno) != 0) {
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "infno", "path", "listener",
                     "the service path names transaction %s but the envelope says %s", path_infno,

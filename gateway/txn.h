@@ -51,9 +51,15 @@ struct yb_txn {
 
     const char *route;     /* upstream name */
     const char *route_why; /* why this route, for logs and the journal */
-    const char *hops;      /* X-Ybgw-Hops to send back */
+    long timeout_ms;       /* the route's call timeout; 0: the upstream's own */
+    const char *caller;    /* the authenticated caller's name, or NULL */
+    const char *hops;      /* X-Ybgw-Hops: the chain so far, this gateway last */
     struct yb_buf upstream_body; /* the JSON sent upstream */
     struct yb_upstream_call *call;
+    const struct yb_upstream *ups; /* the route's cluster (the snapshot's) */
+    uint64_t tried;                /* endpoints of ups already called (bit per index) */
+    int endpoint;                  /* the endpoint of the call in flight */
+    int attempts;                  /* calls made */
     int http_status; /* status of the answer to the HIS */
     int outcome;     /* enum yb_outcome */
 

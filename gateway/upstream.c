@@ -41,7 +41,7 @@
 #define FREE_LIST_MAX 64   /* idle easy handles kept per client */
 #define KNOWN_UPSTREAMS 64 /* distinct upstream names summed into MAXCONNECTS */
 
-static const char *const sign_names[] = {"none", "api", "tif", NULL};
+static const char *const sign_names[] = {"none", "api", "tif", "ybgw", NULL};
 
 /* A relative path in the configuration is relative to the file that names
  * it, as for include, so a configuration tree can be moved as a whole. */
@@ -135,6 +135,61 @@ static int set_secret_file(const struct yb_conf *d, const struct yb_conf_command
     return 0;
 }
 
+/* breaker FAILURES COOLDOWN; | breaker off; */
+static int set_breaker(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
+                       char *err, size_t errlen)
+{
+    struct yb_upstream *u = target;
+    (void)cmd;
+    if (d->argc == 1 && strcmp(d->argv[0], "off") == 0) {
+        u->breaker.failures = 0;
+        return 0;
+    }
+    char *end = NULL;
+    unsigned long n = d->argc == 2 ? strtoul(d->argv[0], &end, 10) : 0;
+    if (d->argc != 2 || !end || *end || n < 1 || n > 1000)
+        return yb_conf_error(d, err, errlen,
+                             "breaker takes a failure count (1-1000) and a cooldown "
+                             "(breaker 5 30s;), or off");
+    struct yb_conf one = *d;
+    one.argc = 1;
+    one.argv = d->argv + 1;
+    struct yb_conf_command msec = {"breaker", 1, 1, 0, yb_conf_set_msec,
+                                   offsetof(struct yb_upstream, breaker.cooldown_ms), 0};
+    int rc = yb_conf_set_msec(&one, &msec, u, err, errlen);
+    if (rc)
+        return rc;
+    if (u->breaker.cooldown_ms < 100 || u->breaker.cooldown_ms > 3600000)
+        return yb_conf_error(d, err, errlen, "breaker cooldown must be 100ms to 1h");
+    u->breaker.failures = (unsigned)n;
+    return 0;
+}
+
+/* health_check INTERVAL; | health_check off; */
+static int set_health_check(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                            void *target, char *err, size_t errlen)
+{
+    struct yb_upstream *u = target;
+    if (strcmp(d->argv[0], "off") == 0) {
+        u->health_interval_ms = 0;
+        return 0;
+    }
+    int rc = yb_conf_set_msec(d, cmd, target, err, errlen);
+    if (!rc && (u->health_interval_ms < 100 || u->health_interval_ms > 3600000))
+        return yb_conf_error(d, err, errlen, "health_check interval must be 100ms to 1h, or off");
+    return rc;
+}
+
+static int set_health_path(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                           void *target, char *err, size_t errlen)
+{
+    const char *v = d->argv[0];
+    if (v[0] != '/' || strlen(v) > 200 || strpbrk(v, " \t\r\n"))
+        return yb_conf_error(d, err, errlen, "health_path must be a path starting with / (got \"%s\")",
+                             v);
+    return yb_conf_set_string(d, cmd, target, err, errlen);
+}
+
 static const struct yb_conf_command upstream_commands[] = {
     {"endpoint", 1, 1, 0, set_endpoint, 0, 0},
     {"connect_timeout", 1, 1, 0, yb_conf_set_msec, offsetof(struct yb_upstream, connect_timeout_ms),
@@ -150,6 +205,12 @@ static const struct yb_conf_command upstream_commands[] = {
     {"access_key", 1, 1, 0, yb_conf_set_string, offsetof(struct yb_upstream, sign.access_key), 0},
     {"api_version", 1, 1, 0, yb_conf_set_string, offsetof(struct yb_upstream, sign.version), 0},
     {"secret_file", 1, 1, 0, set_secret_file, 0, 0},
+    {"breaker", 1, 2, 0, set_breaker, 0, 0},
+    {"health_check", 1, 1, 0, set_health_check, offsetof(struct yb_upstream, health_interval_ms),
+     0},
+    {"health_timeout", 1, 1, 0, yb_conf_set_msec, offsetof(struct yb_upstream, health_timeout_ms),
+     0},
+    {"health_path", 1, 1, 0, set_health_path, offsetof(struct yb_upstream, health_path), 0},
     {NULL, 0, 0, 0, NULL, 0, 0},
 };
 
@@ -166,6 +227,9 @@ int yb_upstream_conf(const struct yb_conf *d, struct yb_upstream *out, char *err
     out->tls_verify = 1;
     out->max_response = 8u << 20;
     out->sign.scheme = YB_SIGN_NONE;
+    out->breaker.failures = 5;
+    out->breaker.cooldown_ms = 30000;
+    out->health_timeout_ms = 2000;
     if (!(out->name = strdup(d->argv[0]))) {
         rc = yb_conf_error(d, err, errlen, "out of memory");
         goto fail;
@@ -187,6 +251,22 @@ int yb_upstream_conf(const struct yb_conf *d, struct yb_upstream *out, char *err
         yb_conf_error(d, err, errlen, "upstream \"%s\": pool_size must be 1 to %d", name,
                       POOL_SIZE_MAX);
         goto fail;
+    }
+    if (out->health_timeout_ms <= 0 || out->health_timeout_ms > 60000) {
+        yb_conf_error(d, err, errlen, "upstream \"%s\": health_timeout must be 1ms to 60s", name);
+        goto fail;
+    }
+    /* the breakers outlive this configuration: a reload finds them again */
+    out->breakers = calloc((size_t)out->n_endpoints, sizeof(*out->breakers));
+    if (!out->breakers) {
+        yb_conf_error(d, err, errlen, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < out->n_endpoints; i++) {
+        if (!(out->breakers[i] = yb_breaker_get(name, out->endpoints[i]))) {
+            yb_conf_error(d, err, errlen, "out of memory");
+            goto fail;
+        }
     }
     if (out->max_response == 0) {
         yb_conf_error(d, err, errlen, "upstream \"%s\": max_response must be greater than zero",
@@ -226,6 +306,8 @@ void yb_upstream_conf_free(struct yb_upstream *u)
     for (int i = 0; i < u->n_endpoints; i++)
         free(u->endpoints[i]);
     free(u->endpoints);
+    free(u->breakers);
+    free(u->health_path);
     free(u->ca_file);
     free(u->sign.access_key);
     free(u->sign.version);
@@ -243,6 +325,8 @@ struct yb_upstream_call {
     int too_large;   /* the write callback refused more than max_response */
     int no_memory;   /* the write callback could not grow the buffer */
     int in_callback; /* cancel from inside its own callback is a no-op */
+    int probe;       /* a health check: GET, any answer below 500 is good */
+    char hops[512];  /* the answer's X-Ybgw-Hops */
     yb_upstream_cb cb;
     void *arg;
     char detail[CURL_ERROR_SIZE];
@@ -478,10 +562,34 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* CURLOPT_HEADERFUNCTION: keep the answer's X-Ybgw-Hops (a relay's chain);
+ * the rest of the headers are not needed. */
+static size_t on_header(char *data, size_t size, size_t nitems, void *userp)
+{
+    struct yb_upstream_call *call = userp;
+    size_t n = size * nitems;
+    static const char name[] = "X-Ybgw-Hops:";
+    if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        const char *v = data + sizeof(name) - 1;
+        size_t len = n - (sizeof(name) - 1);
+        while (len && (*v == ' ' || *v == '\t'))
+            v++, len--;
+        while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+            len--;
+        if (len < sizeof(call->hops)) {
+            memcpy(call->hops, v, len);
+            call->hops[len] = '\0';
+        }
+    }
+    return n;
+}
+
 static int status_of(const struct yb_upstream_call *call, CURLcode code, long http_code)
 {
     switch (code) {
     case CURLE_OK:
+        if (call->probe)
+            return http_code > 0 && http_code < 500 ? YB_UP_OK : YB_UP_HTTP;
         return http_code == 200 ? YB_UP_OK : YB_UP_HTTP;
     case CURLE_WRITE_ERROR:
         return call->too_large ? YB_UP_TOO_LARGE : YB_UP_INTERNAL;
@@ -531,6 +639,7 @@ static void finish(struct yb_upstream_client *c, struct yb_upstream_call *call, 
     res.len = call->answer.len;
     res.total_ms = (double)total_us / 1000.0;
     res.endpoint = url ? url : "";
+    res.hops = call->hops[0] ? call->hops : NULL;
     if (res.status == YB_UP_HTTP) {
         snprintf(http_detail, sizeof(http_detail), "HTTP %ld", http_code);
         res.detail = http_detail;
@@ -627,7 +736,7 @@ static int add_header(struct curl_slist **list, const char *line)
 }
 
 static int build_headers(struct yb_upstream_call *call, const struct yb_upstream *u,
-                         const char *infno, const char *const *extra)
+                         const char *infno, const char *body, size_t len, const char *const *extra)
 {
     int rc = 0;
     if ((rc = add_header(&call->headers, "Content-Type: application/json;charset=UTF-8")) ||
@@ -639,7 +748,8 @@ static int build_headers(struct yb_upstream_call *call, const struct yb_upstream
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        if ((rc = yb_sign_compute(&u->sign, infno, now_ms, NULL, signs, YB_SIGN_MAX_HEADERS, &n)))
+        if ((rc = yb_sign_compute(&u->sign, infno, body, len, now_ms, NULL, signs,
+                                  YB_SIGN_MAX_HEADERS, &n)))
             return rc;
         for (size_t i = 0; i < n && rc == 0; i++) {
             char line[sizeof(signs[i].name) + sizeof(signs[i].value) + 4];
@@ -661,7 +771,7 @@ static int build_headers(struct yb_upstream_call *call, const struct yb_upstream
 }
 
 static int set_options(struct yb_upstream_call *call, const struct yb_upstream *u, int ep,
-                       const char *body, size_t len)
+                       const char *url, const char *body, size_t len, long timeout_ms)
 {
     CURL *e = call->easy;
     long idle_s = (u->idle_timeout_ms + 999) / 1000;
@@ -672,7 +782,7 @@ static int set_options(struct yb_upstream_call *call, const struct yb_upstream *
             rc = curl_easy_setopt(e, opt, val);                                                    \
     } while (0)
     SET(CURLOPT_PRIVATE, (void *)call);
-    SET(CURLOPT_URL, u->endpoints[ep]);
+    SET(CURLOPT_URL, url ? url : u->endpoints[ep]);
 #if LIBCURL_VERSION_NUM >= 0x075500
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -683,11 +793,18 @@ static int set_options(struct yb_upstream_call *call, const struct yb_upstream *
      * environment's: ignore http_proxy and friends. */
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_POSTFIELDS, body ? body : "");
-    SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    if (call->probe) {
+        SET(CURLOPT_HTTPGET, 1L);
+        SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    } else {
+        SET(CURLOPT_POSTFIELDS, body ? body : "");
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        SET(CURLOPT_CONNECTTIMEOUT_MS, u->connect_timeout_ms);
+    }
     SET(CURLOPT_HTTPHEADER, call->headers);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, u->connect_timeout_ms);
-    SET(CURLOPT_TIMEOUT_MS, u->timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : u->timeout_ms);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)call);
     SET(CURLOPT_MAXAGE_CONN, idle_s);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_SSL_VERIFYPEER, u->tls_verify ? 1L : 0L);
@@ -702,13 +819,10 @@ static int set_options(struct yb_upstream_call *call, const struct yb_upstream *
     return rc == CURLE_OK ? 0 : YB_EINVAL;
 }
 
-struct yb_upstream_call *yb_upstream_send(struct yb_upstream_client *c, const struct yb_upstream *u,
-                                          int ep, const char *infno, const char *body, size_t len,
-                                          const char *const *extra_headers, yb_upstream_cb cb,
-                                          void *arg)
+/* A call from the free list, or a new one; reset for use. */
+static struct yb_upstream_call *take_call(struct yb_upstream_client *c, const struct yb_upstream *u,
+                                          yb_upstream_cb cb, void *arg)
 {
-    if (!c || !u || !cb || ep < 0 || ep >= u->n_endpoints || (len && !body))
-        return NULL;
     struct yb_upstream_call *call = c->idle;
     if (call) {
         c->idle = call->next;
@@ -730,21 +844,103 @@ struct yb_upstream_call *yb_upstream_send(struct yb_upstream_client *c, const st
     call->arg = arg;
     call->detail[0] = '\0';
     call->prev = call->next = NULL;
+    call->probe = 0;
+    call->hops[0] = '\0';
+    return call;
+}
 
-    if (build_headers(call, u, infno, extra_headers) || set_options(call, u, ep, body, len))
-        goto fail;
+/* Hand a prepared call to the multi handle. */
+static struct yb_upstream_call *start_call(struct yb_upstream_client *c,
+                                           const struct yb_upstream *u,
+                                           struct yb_upstream_call *call)
+{
     fit_pool(c, u);
-    if (curl_multi_add_handle(c->multi, call->easy) != CURLM_OK)
-        goto fail;
+    if (curl_multi_add_handle(c->multi, call->easy) != CURLM_OK) {
+        release(c, call);
+        return NULL;
+    }
     call->next = c->active;
     if (c->active)
         c->active->prev = call;
     c->active = call;
     c->n_active++;
     return call;
-fail:
-    release(c, call);
-    return NULL;
+}
+
+struct yb_upstream_call *yb_upstream_send(struct yb_upstream_client *c, const struct yb_upstream *u,
+                                          int ep, const char *infno, const char *body, size_t len,
+                                          long timeout_ms, const char *const *extra_headers,
+                                          yb_upstream_cb cb, void *arg)
+{
+    if (!c || !u || !cb || ep < 0 || ep >= u->n_endpoints || (len && !body))
+        return NULL;
+    struct yb_upstream_call *call = take_call(c, u, cb, arg);
+    if (!call)
+        return NULL;
+    if (build_headers(call, u, infno, body, len, extra_headers) ||
+        set_options(call, u, ep, NULL, body, len, timeout_ms)) {
+        release(c, call);
+        return NULL;
+    }
+    return start_call(c, u, call);
+}
+
+/* The health check URL of endpoint ep: its own, or its scheme and host
+ * with health_path. */
+static char *probe_url(const struct yb_upstream *u, int ep)
+{
+    if (!u->health_path)
+        return strdup(u->endpoints[ep]);
+    CURLU *h = curl_url();
+    char *url = NULL, *out = NULL;
+    if (h && curl_url_set(h, CURLUPART_URL, u->endpoints[ep], 0) == CURLUE_OK &&
+        curl_url_set(h, CURLUPART_PATH, u->health_path, 0) == CURLUE_OK &&
+        curl_url_set(h, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+        curl_url_get(h, CURLUPART_URL, &url, 0) == CURLUE_OK)
+        out = strdup(url);
+    curl_free(url);
+    curl_url_cleanup(h);
+    return out;
+}
+
+struct yb_upstream_call *yb_upstream_probe(struct yb_upstream_client *c,
+                                           const struct yb_upstream *u, int ep, yb_upstream_cb cb,
+                                           void *arg)
+{
+    if (!c || !u || !cb || ep < 0 || ep >= u->n_endpoints)
+        return NULL;
+    char *url = probe_url(u, ep);
+    if (!url)
+        return NULL;
+    struct yb_upstream_call *call = take_call(c, u, cb, arg);
+    if (!call) {
+        free(url);
+        return NULL;
+    }
+    call->probe = 1;
+    /* curl copies the URL string when it is set */
+    int rc = set_options(call, u, ep, url, NULL, 0, u->health_timeout_ms);
+    free(url);
+    if (rc) {
+        release(c, call);
+        return NULL;
+    }
+    return start_call(c, u, call);
+}
+
+int yb_upstream_endpoint_failed(const struct yb_upstream_result *res)
+{
+    switch (res->status) {
+    case YB_UP_CONNECT:
+    case YB_UP_TIMEOUT:
+    case YB_UP_TRUNCATED:
+    case YB_UP_TLS:
+        return 1;
+    case YB_UP_HTTP:
+        return res->http_code >= 500 || res->http_code == 0;
+    default:
+        return 0;
+    }
 }
 
 void yb_upstream_cancel(struct yb_upstream_call *call)

@@ -13,16 +13,24 @@
 
 #include <stddef.h>
 
+#include "breaker.h"
 #include "conf.h"
 #include "sign.h"
 
 struct event_base;
 
-/* One upstream, from `upstream NAME { ... }`. */
+/* One upstream, from `upstream NAME { ... }`: a cluster of endpoints. The
+ * first endpoint whose breaker allows a call gets it; a transaction that is
+ * safe to repeat fails over to the next one (txn.c decides). */
 struct yb_upstream {
     char *name;
-    char **endpoints; /* URLs, tried in order (failover belongs to the router) */
+    char **endpoints; /* URLs, in order of preference */
+    struct yb_breaker **breakers; /* one per endpoint (process-wide state) */
     int n_endpoints;
+    struct yb_breaker_conf breaker; /* default 5 failures, 30 s open */
+    long health_interval_ms;        /* health checks every so often; 0: none (default) */
+    long health_timeout_ms;         /* default 2000 */
+    char *health_path;              /* GET this path on each endpoint's host; NULL: the endpoint URL */
     long connect_timeout_ms; /* default 3000 */
     long timeout_ms;         /* whole call; default 30000 */
     long idle_timeout_ms;    /* idle keep-alive connections are closed after; default 60000 */
@@ -58,6 +66,7 @@ struct yb_upstream_result {
     double total_ms;
     const char *endpoint;
     const char *detail; /* curl's words, never a secret */
+    const char *hops;   /* the answer's X-Ybgw-Hops (a relay's chain), or NULL */
 };
 
 typedef void (*yb_upstream_cb)(void *arg, const struct yb_upstream_result *res);
@@ -74,14 +83,24 @@ unsigned yb_upstream_client_active(const struct yb_upstream_client *c);
 
 /* POST body (JSON, UTF-8) to u's endpoint index ep, with the signing
  * headers for infno and any extra headers ("Name: value", NULL-terminated).
- * body must stay valid until the callback. The callback runs exactly once,
- * later, from the loop, unless the call is cancelled first. Returns NULL if
- * the call could not be started (then no callback). */
+ * timeout_ms > 0 replaces the upstream's timeout (a route's own). body must
+ * stay valid until the callback. The callback runs exactly once, later,
+ * from the loop, unless the call is cancelled first. Returns NULL if the
+ * call could not be started (then no callback). */
 struct yb_upstream_call *yb_upstream_send(struct yb_upstream_client *c,
                                           const struct yb_upstream *u, int ep, const char *infno,
-                                          const char *body, size_t len,
+                                          const char *body, size_t len, long timeout_ms,
                                           const char *const *extra_headers, yb_upstream_cb cb,
                                           void *arg);
+/* A health check of u's endpoint ep: GET health_path (or the endpoint URL)
+ * within health_timeout. The result is YB_UP_OK for any HTTP answer below
+ * 500: the endpoint is up, whatever it thinks of a GET. */
+struct yb_upstream_call *yb_upstream_probe(struct yb_upstream_client *c,
+                                           const struct yb_upstream *u, int ep, yb_upstream_cb cb,
+                                           void *arg);
+/* Did a call end in a way that counts against its endpoint's breaker?
+ * (connect, timeout, truncated, TLS, HTTP 5xx; not a platform's refusal) */
+int yb_upstream_endpoint_failed(const struct yb_upstream_result *res);
 void yb_upstream_cancel(struct yb_upstream_call *call);
 
 /* Stable words for a status, for err_msg and metrics: "connect", "timeout", ... */

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define YB_PLUGIN_ABI_MAJOR 1
-#define YB_PLUGIN_ABI_MINOR 2
+#define YB_PLUGIN_ABI_MINOR 3
 #define YB_PLUGIN_ABI ((YB_PLUGIN_ABI_MAJOR << 16) | YB_PLUGIN_ABI_MINOR)
 #define YB_ABI_MAJOR(abi) ((uint32_t)(abi) >> 16)
 
@@ -196,6 +196,17 @@ struct yb_host {
     int (*conf_each)(const struct yb_conf *conf, const char *name,
                      int (*fn)(void *arg, int argc, const char *const *argv, const char *where),
                      void *arg);
+
+    /* ---- since ABI 1.3 ---- */
+    /* 1 if the configuration that holds CONF defines `upstream NAME { }`,
+     * else 0: a routing plugin checks its table at init. */
+    int (*upstream_exists)(const struct yb_conf *conf, const char *name);
+    /* The whole-call timeout of this transaction's upstream call, replacing
+     * the upstream's own `timeout` (a route's timeout). 0 restores it. */
+    int (*txn_set_timeout)(struct yb_txn *txn, long timeout_ms);
+    /* The caller that signed this request (a `caller NAME { }` of the
+     * configuration), or NULL when the request was not signed. */
+    const char *(*txn_caller)(const struct yb_txn *txn);
 };
 /* Non-zero if HOST has the member FIELD (a later minor version's). */
 #define YB_HOST_HAS(host, field)                                                                  \

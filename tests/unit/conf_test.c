@@ -107,10 +107,15 @@ static void test_default_configuration_loads(void)
     CU_ASSERT_STRING_EQUAL(s->listen, "127.0.0.1:9800");
     CU_ASSERT_STRING_EQUAL(s->admin_listen, "127.0.0.1:9801");
     CU_ASSERT_EQUAL(s->max_body, 1048576);
-    CU_ASSERT_STRING_EQUAL(s->default_upstream, "guangxi");
+    CU_ASSERT_PTR_NULL(s->default_upstream); /* the offsite plugin routes */
+    CU_ASSERT_EQUAL(s->n_upstreams, 2);
+    CU_ASSERT_STRING_EQUAL(s->node_name, "H45019900055");
+    CU_ASSERT(yb_settings_retry_safe(s, "1101"));
+    CU_ASSERT(yb_settings_retry_safe(s, "1312"));
+    CU_ASSERT(!yb_settings_retry_safe(s, "2207"));
     CU_ASSERT_EQUAL(yb_settings_kind_policy(s, "doctor"), YB_POLICY_WARN);
     CU_ASSERT_EQUAL(yb_settings_kind_policy(s, "drug"), YB_POLICY_REJECT);
-    CU_ASSERT_EQUAL(s->n_plugins, 17); /* admdvs, the 15 coding standards, catalog */
+    CU_ASSERT_EQUAL(s->n_plugins, 18); /* admdvs, the 15 coding standards, catalog, offsite */
     yb_settings_free(s);
 }
 

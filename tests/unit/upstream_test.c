@@ -355,7 +355,7 @@ static struct yb_upstream_call *send_call(const struct yb_upstream *u, int ep, c
 {
     in_send = 1;
     struct yb_upstream_call *call =
-        yb_upstream_send(fx.client, u, ep, "1101", body, strlen(body), extra, on_done, o);
+        yb_upstream_send(fx.client, u, ep, "1101", body, strlen(body), 0, extra, on_done, o);
     in_send = 0;
     return call;
 }
@@ -941,7 +941,7 @@ static void on_first(void *arg, const struct yb_upstream_result *res)
     struct chain *ch = arg;
     on_done(&ch->first, res);
     in_send = 1;
-    ch->started = yb_upstream_send(fx.client, ch->u, 0, "1101", "{\"n\":2}", 7, NULL, on_done,
+    ch->started = yb_upstream_send(fx.client, ch->u, 0, "1101", "{\"n\":2}", 7, 0, NULL, on_done,
                                    &ch->second) != NULL;
     in_send = 0;
     CU_ASSERT_EQUAL(ch->second.calls, 0);
@@ -955,7 +955,7 @@ static void test_chained_from_callback(void)
     struct chain ch = {.u = &u};
     in_send = 1;
     CU_ASSERT_PTR_NOT_NULL(
-        yb_upstream_send(fx.client, &u, 0, "1101", "{\"n\":1}", 7, NULL, on_first, &ch));
+        yb_upstream_send(fx.client, &u, 0, "1101", "{\"n\":1}", 7, 0, NULL, on_first, &ch));
     in_send = 0;
     CU_ASSERT_EQUAL(ch.first.calls, 0);
     run_until(&ch.second.calls, GUARD_SECONDS);
@@ -981,7 +981,7 @@ static void test_send_refusals(void)
     CU_ASSERT_PTR_NULL(send_call(&u, -1, "{}", NULL, &o));
     CU_ASSERT_PTR_NULL(send_call(&u, 0, "{}", smuggle, &o));
     CU_ASSERT_PTR_NULL(send_call(&u, 0, "{}", nameless, &o));
-    CU_ASSERT_PTR_NULL(yb_upstream_send(fx.client, &u, 0, "1101", "{}", 2, NULL, NULL, NULL));
+    CU_ASSERT_PTR_NULL(yb_upstream_send(fx.client, &u, 0, "1101", "{}", 2, 0, NULL, NULL, NULL));
     CU_ASSERT_EQUAL(yb_upstream_client_active(fx.client), 0);
     run_for(0.1);
     CU_ASSERT_EQUAL(o.calls, 0);
