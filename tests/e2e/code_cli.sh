@@ -53,6 +53,7 @@ conf_with() {
          { print }' "$E2E_TMP/base.conf" >"$out"
     {
         printf 'code_tables %s;\n' "$DB"
+        printf 'default_upstream guangxi;\n' # no offsite plugin here to route
         printf 'plugin admdvs {\n    provinces admdvs/provinces.tsv;\n'
         printf '    table admdvs/admdvs.tsv;\n    membership warn;\n}\n'
         for p in "$@"; do printf 'plugin %s {\n}\n' "$p"; done

@@ -75,10 +75,14 @@ sed "${n}s/^max_body [^;]*;/max_body lots;/" "$good" >"$f"
 expect_broken "a bad size" "$f" "$n" '"max_body": "lots" is not a size'
 
 f="$E2E_TMP/unknown_upstream.conf"
-n=$(line_of '^default_upstream ')
-sed "${n}s/^default_upstream [^;]*;/default_upstream nowhere;/" "$good" >"$f"
-expect_broken "an unknown upstream in default_upstream" "$f" "$n" \
+{ cat "$good"; printf 'default_upstream nowhere;\n'; } >"$f"
+expect_broken "an unknown upstream in default_upstream" "$f" $((lines + 1)) \
     'default_upstream "nowhere" is not a configured upstream'
+
+f="$E2E_TMP/unknown_route.conf"
+n=$(line_of '^\s*route 45 ')
+sed "${n}s/route 45 guangxi;/route 45 nowhere;/" "$good" >"$f"
+expect_broken "a route to an upstream that does not exist" "$f" "$n" 'nowhere'
 
 f="$E2E_TMP/missing_module.conf"
 { cat "$good"; printf 'plugin nosuch {\n}\n'; } >"$f"

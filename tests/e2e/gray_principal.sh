@@ -44,6 +44,7 @@ awk '/^plugin[ \t]/ { if ($0 ~ /\}[ \t]*(#.*)?$/) next; skip = 1; next }
      { print }' "$E2E_TMP/base.conf" >"$E2E_TMP/ybgw.conf"
 cat >>"$E2E_TMP/ybgw.conf" <<CONF
 code_tables $DB;
+default_upstream guangxi;           # no offsite plugin here to route
 plugin admdvs {
     provinces admdvs/provinces.tsv;
     table admdvs/admdvs.tsv;

@@ -174,19 +174,50 @@ e2e_pick_ports() {
     exit 1
 }
 
-# e2e_ports: GW_PORT ADMIN_PORT SPARE_PORT, and SIM_PORT with four more
-# after it for the simulator's other platforms (9900, 9901, ... in
-# conf/sim.conf become SIM_PORT, SIM_PORT+1, ...); the URLs built on them.
+# e2e_ports: GW_PORT ADMIN_PORT SPARE_PORT, SIM_PORT with four more after it
+# for the simulator's other platforms (9900, 9901, ... in conf/sim.conf
+# become SIM_PORT, SIM_PORT+1, ...), and RELAY_PORT RELAY_ADMIN_PORT for the
+# relay of conf/relay.conf (9810, 9811); the URLs built on them. With N,
+# N more free ports in EXTRA_PORTS.
 e2e_ports() {
-    e2e_pick_ports 8
+    e2e_pick_ports $((10 + ${1:-0}))
+    EXTRA_PORTS=("${PORTS[@]:10}")
     GW_PORT=${PORTS[0]}
     ADMIN_PORT=${PORTS[1]}
     SPARE_PORT=${PORTS[2]}
     SIM_PORT=${PORTS[3]}
+    RELAY_PORT=${PORTS[8]}
+    RELAY_ADMIN_PORT=${PORTS[9]}
     GW_URL="http://127.0.0.1:$GW_PORT$SERVICE_PATH"
     ADMIN_URL="http://127.0.0.1:$ADMIN_PORT"
     SIM_URL="http://127.0.0.1:$SIM_PORT$SERVICE_PATH"
+    RELAY_URL="http://127.0.0.1:$RELAY_PORT$SERVICE_PATH"
+    RELAY_ADMIN_URL="http://127.0.0.1:$RELAY_ADMIN_PORT"
     export YBGW_URL="$GW_URL"
+}
+
+# e2e_relay_key: the secret the gateway and the relay share, made once per
+# test (mode 0600, as ybgw demands).
+e2e_relay_key() {
+    [ -f "$E2E_TMP/relay.key" ] ||
+        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/relay.key")
+}
+
+# relay_port_args: RELAY_SED, sed arguments moving the relay's 9810 and 9811
+# to RELAY_PORT and RELAY_ADMIN_PORT, and its shared secret to this test's.
+relay_port_args() {
+    RELAY_SED=(-e "s|127\.0\.0\.1:9810\([^0-9]\)|127.0.0.1:${RELAY_PORT:-9810}\1|g"
+        -e "s|127\.0\.0\.1:9811\([^0-9]\)|127.0.0.1:${RELAY_ADMIN_PORT:-9811}\1|g"
+        -e "s|^\(\s*secret_file\s\+\)\.\./relay\.key;|\1$E2E_TMP/relay.key;|")
+}
+
+# common_path_args: PATH_SED, sed arguments making the relative paths of a
+# gateway configuration absolute (the tests do not run in the source tree).
+common_path_args() {
+    PATH_SED=(-e "s|^\(\s*schemas\s\+\)conf/schemas;|\1$top_srcdir/conf/schemas;|"
+        -e "s|^\(\s*plugin_dir\s\+\)plugins/\.libs;|\1$top_builddir/plugins/.libs;|"
+        -e "s|^\(\s*data_dir\s\+\)codesets;|\1$top_srcdir/codesets;|"
+        -e "s|^\(\s*code_tables\s\+\)codesets/codes\.db;|\1$top_builddir/codesets/codes.db;|")
 }
 
 # sim_port_args: SIM_SED, sed arguments moving 127.0.0.1:9900..9904 (the
@@ -205,21 +236,48 @@ sim_port_args() {
 e2e_gateway_conf() {
     local out=$1
     sim_port_args
+    relay_port_args
+    common_path_args
+    e2e_relay_key
     if [ $# -gt 1 ]; then
         SIM_SED=(-e "s|127\.0\.0\.1:9900\([^0-9]\)|127.0.0.1:$2\1|g" "${SIM_SED[@]}")
     fi
     sed -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:9800;|\1127.0.0.1:$GW_PORT;|" \
         -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:9801;|\1127.0.0.1:$ADMIN_PORT;|" \
-        "${SIM_SED[@]}" \
-        -e "s|^\(\s*schemas\s\+\)conf/schemas;|\1$top_srcdir/conf/schemas;|" \
-        -e "s|^\(\s*plugin_dir\s\+\)plugins/\.libs;|\1$top_builddir/plugins/.libs;|" \
-        -e "s|^\(\s*data_dir\s\+\)codesets;|\1$top_srcdir/codesets;|" \
-        -e "s|^\(\s*code_tables\s\+\)codesets/codes\.db;|\1$top_builddir/codesets/codes.db;|" \
+        "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" \
         -e "s|^\(\s*store\s\+\)catalog\.db;|\1$E2E_TMP/catalog.db;|" \
+        -e "s|^\(\s*filings\s\+\)offsite\.db;|\1$E2E_TMP/offsite.db;|" \
         "$top_srcdir/conf/ybgw.conf" >"$out"
     # the mapping store is written by the gateway: each test gets its own copy
     if [ ! -f "$E2E_TMP/catalog.db" ] && [ -f "$top_builddir/catalog.db" ]; then
         cp "$top_builddir/catalog.db" "$E2E_TMP/catalog.db"
+    fi
+}
+
+# e2e_relay_conf OUT: conf/relay.conf on this test's ports, with its
+# relative paths made absolute and this test's shared secret.
+e2e_relay_conf() {
+    local out=$1
+    sim_port_args
+    relay_port_args
+    common_path_args
+    e2e_relay_key
+    sed "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" "$top_srcdir/conf/relay.conf" >"$out"
+}
+
+# e2e_start_relay [CONF [ADMIN_PORT [LOG]]]: a relay ybgw (default: this
+# test's copy of conf/relay.conf); waits until its /readyz says 200. Sets
+# RELAY_PID.
+e2e_start_relay() {
+    local conf=${1:-$E2E_TMP/relay.conf} admin=${2:-$RELAY_ADMIN_PORT}
+    local log=${3:-$E2E_TMP/relay.log}
+    [ -f "$conf" ] || e2e_relay_conf "$conf"
+    (cd "$E2E_TMP" && exec "$YBGW" -c "$conf") >"$log" 2>&1 &
+    RELAY_PID=$!
+    E2E_PIDS+=("$RELAY_PID")
+    if ! e2e_wait_url "http://127.0.0.1:$admin/readyz" 10 200; then
+        fail "the relay from $(basename "$conf") becomes ready (admin 127.0.0.1:$admin)"
+        e2e_finish
     fi
 }
 
