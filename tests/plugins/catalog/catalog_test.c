@@ -14,13 +14,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
-#include "codec_json.h"
-#include "plugin_host.h"
-#include "server.h"
-#include "settings.h"
+#include "hosttest.h"
 #include "diagtest.h"
-#include "testutil.h"
-#include "txn.h"
 
 #define HOSP "H45019900055"
 #define SERVICE_CODE "001216000010100"
@@ -29,10 +24,7 @@
 
 static char dir[64];
 static char store_path[128];
-static struct yb_settings *settings;
-static struct yb_plugin_set *set;
-static struct yb_txn txn;
-static struct yb_snapshot snap;
+static struct yb_test_host host;
 
 /* ---- the store and the plugins ---- */
 
@@ -85,54 +77,21 @@ static struct yb_plugin_set *load(const char *extra)
     fprintf(f, "plugin drug { }\nplugin service { }\nplugin consumable { }\n");
     fprintf(f, "plugin catalog { store %s; %s %s }\n", store_path, CATALOG_RULES, extra);
     fclose(f);
-    char err[1024];
-    yb_plugins_free(set);
-    set = NULL;
-    yb_settings_free(settings);
-    settings = yb_settings_load(path, err, sizeof(err));
-    if (!settings) {
-        fprintf(stderr, "%s\n", err);
-        return NULL;
-    }
-    set = yb_plugins_load(settings, err, sizeof(err));
-    if (!set)
-        fprintf(stderr, "%s\n", err);
-    snap.settings = settings;
-    snap.plugins = set;
-    return set;
+    return yb_test_host_load(&host, path);
 }
 
 /* ---- transactions ---- */
-
-static struct yb_node *decode(const char *json)
-{
-    struct yb_json_limits limits = {0, 0, 0};
-    char err[256];
-    struct yb_node *out = NULL;
-    int rc = yb_json_decode(txn.pool, json, strlen(json), &limits, &out, err, sizeof(err));
-    if (rc)
-        fprintf(stderr, "test message does not parse: %s\n%s\n", err, json);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    return out;
-}
 
 /* A fresh transaction INFNO from HOSP with INPUT (a JSON object body). */
 static void begin(const char *infno, const char *input)
 {
     static char json[16384];
-    yb_pool_destroy(txn.pool);
-    memset(&txn, 0, sizeof(txn));
-    txn.pool = yb_pool_create(0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(txn.pool);
-    yb_diag_init(&txn.diag, txn.pool, 64);
     snprintf(json, sizeof(json),
              "{\"infno\":\"%s\",\"msgid\":\"H45019900055202611230900000001\","
              "\"fixmedins_code\":\"" HOSP "\",\"opter\":\"0001\",\"opter_name\":\"收费员甲\","
              "\"input\":%s}",
              infno, input);
-    txn.request = decode(json);
-    txn.infno = infno;
-    txn.snap = &snap;
+    yb_test_host_begin(&host, infno, json);
 }
 
 /* A fee line: local code LOCAL, national NATIONAL (NULL: absent), fee date. */
@@ -163,7 +122,7 @@ static const char *fee_lines(const char *const lines[][3])
 
 static const char *line_field(size_t i, const char *field)
 {
-    const struct yb_node *list = yb_node_get(yb_node_get(txn.request, "input"), "feedetail");
+    const struct yb_node *list = yb_node_get(yb_node_get(host.txn.request, "input"), "feedetail");
     return yb_node_get_text(yb_node_at(list, i), field);
 }
 
@@ -193,11 +152,11 @@ static void test_fills_national_codes(void)
 {
     begin("2204",
           fee_lines(LINES({"F0001", NULL, NULL}, {"Y0001", NULL, NULL}, {"H0001", "", NULL})));
-    CU_ASSERT_EQUAL(yb_plugins_on_prepare(set, &txn), YB_PASS);
-    CU_ASSERT_EQUAL(yb_plugins_on_request(set, &txn), YB_PASS);
-    if (yb_test_findings(&txn.diag))
-        yb_test_dump_findings(&txn.diag);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_plugins_on_prepare(host.set, &host.txn), YB_PASS);
+    CU_ASSERT_EQUAL(yb_plugins_on_request(host.set, &host.txn), YB_PASS);
+    if (yb_test_findings(&host.txn.diag))
+        yb_test_dump_findings(&host.txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     CU_ASSERT_STRING_EQUAL(line_field(0, "med_list_codg"), SERVICE_CODE);
     CU_ASSERT_STRING_EQUAL(line_field(1, "med_list_codg"), DRUG_CODE);
     CU_ASSERT_STRING_EQUAL(line_field(2, "med_list_codg"), CONSUMABLE_CODE);
@@ -208,16 +167,16 @@ static void test_fills_national_codes(void)
 static void test_other_transactions_untouched(void)
 {
     begin("2301", fee_lines(LINES({"NOPE", NULL, NULL})));
-    CU_ASSERT_EQUAL(yb_plugins_on_prepare(set, &txn), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_plugins_on_prepare(host.set, &host.txn), YB_PASS);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     CU_ASSERT_PTR_NULL(line_field(0, "med_list_codg"));
 }
 
 static void test_unmapped_local_code(void)
 {
     begin("2204", fee_lines(LINES({"F0001", NULL, NULL}, {"L9", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[1].medins_list_codg", "unmapped",
+    yb_plugins_on_prepare(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[1].medins_list_codg", "unmapped",
                         YB_DIAG_ERROR, "L9", WORDS("no mapping", HOSP, "3301"));
     CU_ASSERT_PTR_NULL(line_field(1, "med_list_codg"));
 }
@@ -225,8 +184,8 @@ static void test_unmapped_local_code(void)
 static void test_revoked_local_code(void)
 {
     begin("2204", fee_lines(LINES({"GONE1", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
+    yb_plugins_on_prepare(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
                         YB_DIAG_ERROR, "GONE1",
                         WORDS("was revoked on", DRUG_CODE, "H45019900055202601010000009999"));
 }
@@ -234,9 +193,9 @@ static void test_revoked_local_code(void)
 static void test_filled_code_refused_by_its_standard(void)
 {
     begin("2204", fee_lines(LINES({"BADDRUG", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&txn.diag), 1);
-    const struct yb_diag_entry *e = txn.diag.head;
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&host.txn.diag), 1);
+    const struct yb_diag_entry *e = host.txn.diag.head;
     CU_ASSERT_STRING_EQUAL(e->path, "feedetail[0].medins_list_codg");
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_ERROR);
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "is mapped (目录对照) to XA01ABD075A00201010048"));
@@ -248,37 +207,37 @@ static void test_filled_code_refused_by_its_standard(void)
 static void test_mismatch(void)
 {
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
-    yb_plugins_on_request(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
+    yb_plugins_on_request(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
                         YB_DIAG_ERROR, DRUG_CODE,
                         WORDS("medins_list_codg \"F0001\"", SERVICE_CODE));
     /* as a warning, by policy */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("mismatch warn;"));
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
-    yb_plugins_on_request(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
+    yb_plugins_on_request(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].med_list_codg", "mismatch",
                         YB_DIAG_WARN, DRUG_CODE, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("mismatch off;"));
     begin("2204", fee_lines(LINES({"F0001", DRUG_CODE, NULL})));
-    yb_plugins_on_request(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    yb_plugins_on_request(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
 static void test_unmapped_with_national_code(void)
 {
     begin("2204", fee_lines(LINES({"L9", DRUG_CODE, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
-    yb_plugins_on_request(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
+    yb_plugins_on_request(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
                         YB_DIAG_ERROR, "L9", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("unmapped warn;"));
     begin("2204", fee_lines(LINES({"L9", DRUG_CODE, NULL})));
-    yb_plugins_on_request(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
+    yb_plugins_on_request(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].medins_list_codg", "unmapped",
                         YB_DIAG_WARN, "L9", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
@@ -288,11 +247,11 @@ static void test_fee_date_outside_mapping(void)
     begin("2204", fee_lines(LINES({"OLD1", NULL, "2024-02-01 10:00:00"},
                                   {"OLD1", NULL, "2023-06-30 23:59:59"},
                                   {"F0001", NULL, "2023-12-31 08:00:00"})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
-    yb_plugins_on_request(set, &txn);
-    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&txn.diag), 2);
-    const struct yb_diag_entry *e = txn.diag.head;
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
+    yb_plugins_on_request(host.set, &host.txn);
+    CU_ASSERT_EQUAL_FATAL(yb_test_findings(&host.txn.diag), 2);
+    const struct yb_diag_entry *e = host.txn.diag.head;
     CU_ASSERT_STRING_EQUAL(e->path, "feedetail[0].medins_list_codg");
     CU_ASSERT_STRING_EQUAL(e->rule, "outside_dates");
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "valid from 2023-01-01 to 2023-12-31"));
@@ -305,8 +264,8 @@ static void test_upload_list_type_must_fit_code(void)
     begin("3301", "{\"catalogcompin\":[{\"fixmedins_hilist_id\":\"N1\",\"fixmedins_hilist_name\":"
                   "\"新项目\",\"list_type\":\"201\",\"med_list_codg\":\"" DRUG_CODE
                   "\",\"begndate\":\"2024-01-01\",\"enddate\":\"2099-12-31\"}]}");
-    yb_plugins_on_request(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "catalogcompin[0].med_list_codg", "list_type",
+    yb_plugins_on_request(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "catalogcompin[0].med_list_codg", "list_type",
                         YB_DIAG_ERROR, DRUG_CODE, WORDS("list_type 201"));
 }
 
@@ -314,8 +273,8 @@ static void test_upload_list_type_must_fit_code(void)
 
 static int respond(const char *answer)
 {
-    txn.response = decode(answer);
-    return yb_plugins_on_response(set, &txn);
+    host.txn.response = yb_test_host_decode(&host, answer);
+    return yb_plugins_on_response(host.set, &host.txn);
 }
 
 static const char *const UPLOAD_N2 =
@@ -330,8 +289,8 @@ static void test_refused_upload_changes_nothing(void)
     begin("3301", UPLOAD_N2);
     CU_ASSERT_EQUAL(respond("{\"infcode\":-1,\"err_msg\":\"no\"}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 1);
     CU_ASSERT_EQUAL(stored_sync("N2", NULL, 0), -1);
 }
 
@@ -340,8 +299,8 @@ static void test_accepted_upload_maps_at_once_and_is_stored(void)
     begin("3301", UPLOAD_N2);
     CU_ASSERT_EQUAL(respond("{\"infcode\":0,\"output\":{}}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    yb_plugins_on_prepare(host.set, &host.txn);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     CU_ASSERT_STRING_EQUAL(line_field(0, "med_list_codg"), CONSUMABLE_CODE);
     /* the writer thread stores it; a reload (fini flushes) proves it is there */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
@@ -356,8 +315,8 @@ static void test_accepted_revoke(void)
                   "\"list_type\":\"301\",\"med_list_codg\":\"" CONSUMABLE_CODE "\"}}");
     CU_ASSERT_EQUAL(respond("{\"infcode\":0}"), YB_PASS);
     begin("2204", fee_lines(LINES({"N2", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
-    yb_test_expect_only(&txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
+    yb_plugins_on_prepare(host.set, &host.txn);
+    yb_test_expect_only(&host.txn.diag, "catalog", "feedetail[0].medins_list_codg", "revoked",
                         YB_DIAG_ERROR, "N2", WORDS("H45019900055202611230900000001"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(stored_sync("N2", NULL, 0), -1); /* no current row */
@@ -366,10 +325,10 @@ static void test_accepted_revoke(void)
 static void test_reverse_join(void)
 {
     begin("2204", fee_lines(LINES({"F0001", NULL, NULL}, {"Y0001", NULL, NULL})));
-    yb_plugins_on_prepare(set, &txn);
+    yb_plugins_on_prepare(host.set, &host.txn);
     respond("{\"infcode\":0,\"output\":{\"result\":[{\"feedetl_sn\":\"2\"},"
             "{\"feedetl_sn\":\"1\"},{\"feedetl_sn\":\"9\"}]}}");
-    const struct yb_node *r = yb_node_get(yb_node_get(txn.response, "output"), "result");
+    const struct yb_node *r = yb_node_get(yb_node_get(host.txn.response, "output"), "result");
     CU_ASSERT_STRING_EQUAL(yb_node_get_text(yb_node_at(r, 0), "medins_list_codg"), "Y0001");
     CU_ASSERT_STRING_EQUAL(yb_node_get_text(yb_node_at(r, 0), "med_list_codg"), DRUG_CODE);
     CU_ASSERT_STRING_EQUAL(yb_node_get_text(yb_node_at(r, 1), "medins_list_codg"), "F0001");
@@ -382,7 +341,7 @@ static void test_reverse_national(void)
     /* SERVICE_CODE has two local codes (F0001, OLD1): no guess */
     respond("{\"infcode\":0,\"output\":{\"data\":[{\"hilist_code\":\"" DRUG_CODE "\"},"
             "{\"hilist_code\":\"" SERVICE_CODE "\"},{\"hilist_code\":\"X\"}]}}");
-    const struct yb_node *d = yb_node_get(yb_node_get(txn.response, "output"), "data");
+    const struct yb_node *d = yb_node_get(yb_node_get(host.txn.response, "output"), "data");
     CU_ASSERT_STRING_EQUAL(yb_node_get_text(yb_node_at(d, 0), "fixmedins_hilist_id"), "Y0001");
     CU_ASSERT_PTR_NULL(yb_node_get_text(yb_node_at(d, 1), "fixmedins_hilist_id"));
     CU_ASSERT_PTR_NULL(yb_node_get_text(yb_node_at(d, 2), "fixmedins_hilist_id"));
@@ -398,12 +357,7 @@ static void test_bad_configuration_refused(void)
 
 static void test_teardown(void)
 {
-    yb_plugins_free(set);
-    set = NULL;
-    yb_settings_free(settings);
-    settings = NULL;
-    yb_pool_destroy(txn.pool);
-    txn.pool = NULL;
+    yb_test_host_free(&host);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CU_ASSERT_EQUAL(system(cmd), 0);

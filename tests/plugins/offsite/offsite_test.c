@@ -16,22 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec_json.h"
+#include "hosttest.h"
 #include "diagtest.h"
-#include "plugin_host.h"
-#include "server.h"
-#include "settings.h"
-#include "testutil.h"
-#include "txn.h"
 
 #define HUNAN_PSN "4311990000000003"
 #define INF_TIME "2026-11-23 09:00:00"
 
 static char dir[64];
-static struct yb_settings *settings;
-static struct yb_plugin_set *set;
-static struct yb_txn txn;
-static struct yb_snapshot snap;
+static struct yb_test_host host;
 
 static const char *const POOL = "pool 450199 4501;\n";
 static const char *const ROUTES = "route 45 gx;\n"
@@ -81,21 +73,7 @@ static struct yb_plugin_set *load_with(const char *body, int flags)
         fprintf(f, "plugin admdvs { provinces admdvs/provinces.tsv; table admdvs/admdvs.tsv; "
                    "membership warn; }\n");
     fclose(f);
-    char err[1024];
-    yb_plugins_free(set);
-    set = NULL;
-    yb_settings_free(settings);
-    settings = yb_settings_load(path, err, sizeof(err));
-    if (!settings) {
-        fprintf(stderr, "%s\n", err);
-        return NULL;
-    }
-    set = yb_plugins_load(settings, err, sizeof(err));
-    if (!set)
-        fprintf(stderr, "%s\n", err);
-    snap.settings = settings;
-    snap.plugins = set;
-    return set;
+    return yb_test_host_load(&host, path);
 }
 
 /* POOL, ROUTES, DEFAULT and RULES, then EXTRA (a later directive wins
@@ -142,37 +120,18 @@ static void expect_refused(const char *body, const char *const *words)
 
 /* ---- transactions ---- */
 
-static struct yb_node *decode(const char *json)
-{
-    struct yb_json_limits limits = {0, 0, 0};
-    char err[256];
-    struct yb_node *out = NULL;
-    int rc = yb_json_decode(txn.pool, json, strlen(json), &limits, &out, err, sizeof(err));
-    if (rc)
-        fprintf(stderr, "test message does not parse: %s\n%s\n", err, json);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    return out;
-}
-
 /* A fresh transaction INFNO treated in MDTRTAREA for a person insured in
  * INSUPLC ("" for none), sent at WHEN, with INPUT (a JSON object). */
 static void begin_at(const char *infno, const char *mdtrtarea, const char *insuplc,
                      const char *when, const char *input)
 {
     static char json[16384];
-    yb_pool_destroy(txn.pool);
-    memset(&txn, 0, sizeof(txn));
-    txn.pool = yb_pool_create(0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(txn.pool);
-    yb_diag_init(&txn.diag, txn.pool, 64);
     snprintf(json, sizeof(json),
              "{\"infno\":\"%s\",\"msgid\":\"H45019900055202611230900000001\","
              "\"mdtrtarea_admvs\":\"%s\",\"insuplc_admdvs\":\"%s\",\"inf_time\":\"%s\","
              "\"fixmedins_code\":\"H45019900055\",\"opter\":\"0001\",\"input\":%s}",
              infno, mdtrtarea, insuplc, when, input);
-    txn.request = decode(json);
-    txn.infno = infno;
-    txn.snap = &snap;
+    yb_test_host_begin(&host, infno, json);
 }
 
 static void begin(const char *infno, const char *mdtrtarea, const char *insuplc, const char *input)
@@ -182,16 +141,16 @@ static void begin(const char *infno, const char *mdtrtarea, const char *insuplc,
 
 static int request(void)
 {
-    int rc = yb_plugins_on_request(set, &txn);
-    if (rc == YB_PASS && yb_test_findings(&txn.diag))
-        yb_test_dump_findings(&txn.diag);
+    int rc = yb_plugins_on_request(host.set, &host.txn);
+    if (rc == YB_PASS && yb_test_findings(&host.txn.diag))
+        yb_test_dump_findings(&host.txn.diag);
     return rc;
 }
 
 static int respond(const char *answer)
 {
-    txn.response = decode(answer);
-    return yb_plugins_on_response(set, &txn);
+    host.txn.response = yb_test_host_decode(&host, answer);
+    return yb_plugins_on_response(host.set, &host.txn);
 }
 
 /* The transaction passes with no finding, routed to UPSTREAM with WHY and
@@ -199,14 +158,14 @@ static int respond(const char *answer)
 static void expect_route(const char *upstream, const char *why, long timeout_ms)
 {
     CU_ASSERT_EQUAL(request(), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(txn.route);
-    if (strcmp(txn.route, upstream) != 0 || strcmp(txn.route_why, why) != 0)
-        fprintf(stderr, "route %s (%s), expected %s (%s)\n", txn.route, txn.route_why, upstream,
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(host.txn.route);
+    if (strcmp(host.txn.route, upstream) != 0 || strcmp(host.txn.route_why, why) != 0)
+        fprintf(stderr, "route %s (%s), expected %s (%s)\n", host.txn.route, host.txn.route_why, upstream,
                 why);
-    CU_ASSERT_STRING_EQUAL(txn.route, upstream);
-    CU_ASSERT_STRING_EQUAL(txn.route_why, why);
-    CU_ASSERT_EQUAL(txn.timeout_ms, timeout_ms);
+    CU_ASSERT_STRING_EQUAL(host.txn.route, upstream);
+    CU_ASSERT_STRING_EQUAL(host.txn.route_why, why);
+    CU_ASSERT_EQUAL(host.txn.timeout_ms, timeout_ms);
 }
 
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -286,13 +245,13 @@ static void test_no_route_refused(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(load_with(body, STANDARD));
     begin("2001", "450199", "110101", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "route", YB_DIAG_ERROR, "110101",
+    yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "route", YB_DIAG_ERROR, "110101",
                         WORDS("110101", "cross-province", "no route default", "was not sent"));
-    CU_ASSERT_PTR_NULL(txn.route);
+    CU_ASSERT_PTR_NULL(host.txn.route);
     /* by treatment place, the same */
     begin("9001", "110101", "", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "110101",
+    yb_test_expect_only(&host.txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "110101",
                         WORDS("mdtrtarea_admvs 110101", "no route default"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
@@ -301,15 +260,15 @@ static void test_malformed_region_codes(void)
 {
     begin("2001", "4501", "450199", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "4501",
+    yb_test_expect_only(&host.txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "4501",
                         WORDS("not a 6-digit region code"));
     begin("2001", "450199", "43119X", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "route", YB_DIAG_ERROR, "43119X",
+    yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "route", YB_DIAG_ERROR, "43119X",
                         WORDS("the insured place"));
     begin("2001", "", "450199", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "",
+    yb_test_expect_only(&host.txn.diag, "offsite", "mdtrtarea_admvs", "route", YB_DIAG_ERROR, "",
                         WORDS("is missing"));
 }
 
@@ -321,9 +280,9 @@ static void test_home(void)
     expect_route("gx", "local: insuplc_admdvs 450299 matched route 45", 0);
     begin("2001", "430100", "431199", "{}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "mdtrtarea_admvs", "home", YB_DIAG_ERROR, "430100",
+    yb_test_expect_only(&host.txn.diag, "offsite", "mdtrtarea_admvs", "home", YB_DIAG_ERROR, "430100",
                         WORDS("430100", "450199, 450299"));
-    CU_ASSERT_PTR_NULL(txn.route);
+    CU_ASSERT_PTR_NULL(host.txn.route);
 }
 
 /* ---- the insured place and the admdvs kind ---- */
@@ -332,19 +291,19 @@ static void test_unknown_region(void)
 {
     begin("2001", "450199", "459999", "{}"); /* Guangxi, but no such region */
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
+    yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
                         "459999", WORDS("459999", "not in the loaded region table"));
     begin("2001", "450199", "009999", "{}"); /* no such province */
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
+    yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
                         "009999", WORDS("province 00"));
     /* warn: a warning, and the route */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load("unknown_region warn;\n"));
     begin("2001", "450199", "459999", "{}");
-    CU_ASSERT_EQUAL(yb_plugins_on_request(set, &txn), YB_PASS);
-    yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_WARN,
+    CU_ASSERT_EQUAL(yb_plugins_on_request(host.set, &host.txn), YB_PASS);
+    yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_WARN,
                         "459999", NULL);
-    CU_ASSERT_STRING_EQUAL(txn.route, "gx");
+    CU_ASSERT_STRING_EQUAL(host.txn.route, "gx");
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
@@ -355,11 +314,11 @@ static void test_kind_not_loaded(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(load_with(body, WITH_STORE));
     for (int i = 0; i < 2; i++) { /* every request, not only the first */
         begin("2001", "450199", i ? "" : "431199", "{}");
-        CU_ASSERT_EQUAL(yb_plugins_on_request(set, &txn), YB_ERROR);
-        yb_test_expect_only(&txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
+        CU_ASSERT_EQUAL(yb_plugins_on_request(host.set, &host.txn), YB_ERROR);
+        yb_test_expect_only(&host.txn.diag, "offsite", "insuplc_admdvs", "unknown_region", YB_DIAG_ERROR,
                             i ? "" : "431199",
                             WORDS("gateway error", "is not loaded", "unknown_region off"));
-        CU_ASSERT_PTR_NULL(txn.route);
+        CU_ASSERT_PTR_NULL(host.txn.route);
     }
     /* off: no check, no need of the kind */
     snprintf(body, sizeof(body), "%s%s%sunknown_region off;\n", POOL, ROUTES, DEFAULT);
@@ -375,11 +334,11 @@ static void test_deny(void)
 {
     begin("2208", "450199", "431199", "{\"data\":{}}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "infno", "offsite_denied", YB_DIAG_ERROR, "2208",
+    yb_test_expect_only(&host.txn.diag, "offsite", "infno", "offsite_denied", YB_DIAG_ERROR, "2208",
                         WORDS("2208", "cross-province", "450199", "431199"));
     begin("3401", "450199", "330199", "{}"); /* the prefix 34* */
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "infno", "offsite_denied", YB_DIAG_ERROR, "3401",
+    yb_test_expect_only(&host.txn.diag, "offsite", "infno", "offsite_denied", YB_DIAG_ERROR, "3401",
                         NULL);
     /* another class, or another transaction: allowed */
     begin("2208", "450199", "450299", "{\"data\":{}}");
@@ -395,37 +354,37 @@ static void test_require(void)
                         "{\"diag_code\":null}]}";
     begin("2203", "450199", "450299", input);
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 3);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 3);
     const struct yb_diag_entry *e =
-        yb_test_find_finding(&txn.diag, "mdtrtinfo.dise_codg", "offsite_required");
+        yb_test_find_finding(&host.txn.diag, "mdtrtinfo.dise_codg", "offsite_required");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "in-province"));
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "is empty"));
     CU_ASSERT_STRING_EQUAL(e->source, "offsite");
-    e = yb_test_find_finding(&txn.diag, "diseinfo[1].diag_code", "offsite_required");
+    e = yb_test_find_finding(&host.txn.diag, "diseinfo[1].diag_code", "offsite_required");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "is missing"));
-    e = yb_test_find_finding(&txn.diag, "diseinfo[2].diag_code", "offsite_required");
+    e = yb_test_find_finding(&host.txn.diag, "diseinfo[2].diag_code", "offsite_required");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_PTR_NOT_NULL(strstr(e->message, "is null"));
     /* a missing list and a missing object */
     begin("2203", "450199", "431199", "{\"other\":{}}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 2);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 2);
     CU_ASSERT_PTR_NOT_NULL(
-        yb_test_find_finding(&txn.diag, "mdtrtinfo.dise_codg", "offsite_required"));
+        yb_test_find_finding(&host.txn.diag, "mdtrtinfo.dise_codg", "offsite_required"));
     CU_ASSERT_PTR_NOT_NULL(
-        yb_test_find_finding(&txn.diag, "diseinfo[].diag_code", "offsite_required"));
+        yb_test_find_finding(&host.txn.diag, "diseinfo[].diag_code", "offsite_required"));
     /* an empty list, and an item that is not an object */
     begin("2203", "450199", "431199",
           "{\"mdtrtinfo\":{\"dise_codg\":\"A01.000\"},\"diseinfo\":[]}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "diseinfo[].diag_code", "offsite_required",
+    yb_test_expect_only(&host.txn.diag, "offsite", "diseinfo[].diag_code", "offsite_required",
                         YB_DIAG_ERROR, "", WORDS("diseinfo is an empty list"));
     begin("2203", "450199", "431199",
           "{\"mdtrtinfo\":{\"dise_codg\":\"A01.000\"},\"diseinfo\":[\"A01\"]}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "diseinfo[0].diag_code", "offsite_required",
+    yb_test_expect_only(&host.txn.diag, "offsite", "diseinfo[0].diag_code", "offsite_required",
                         YB_DIAG_ERROR, "", WORDS("diseinfo[0] is not an object"));
     /* complete: passes; a local patient is not asked */
     begin("2203", "450199", "431199",
@@ -443,7 +402,7 @@ static void test_require(void)
 
 static void expect_no_filing(int severity)
 {
-    yb_test_expect_only(&txn.diag, "offsite", "data.psn_no", "filing", severity, HUNAN_PSN,
+    yb_test_expect_only(&host.txn.diag, "offsite", "data.psn_no", "filing", severity, HUNAN_PSN,
                         WORDS(HUNAN_PSN, "cross-province", "no active filing", "2501", "2201"));
 }
 
@@ -452,7 +411,7 @@ static void test_filing_missing(void)
     begin("2201", "450199", "431199", DATA_2201);
     CU_ASSERT_EQUAL(request(), YB_REJECT);
     expect_no_filing(YB_DIAG_ERROR);
-    CU_ASSERT_PTR_NULL(txn.route);
+    CU_ASSERT_PTR_NULL(host.txn.route);
     /* another class is not asked */
     begin("2201", "450199", "450299", "{\"data\":{\"psn_no\":\"4502990000000009\"}}");
     expect_route("gx", "in-province: insuplc_admdvs 450299 matched route 45", 0);
@@ -464,9 +423,9 @@ static void test_filing_missing(void)
              "result.trt_dcla_detl_sn;\n");
     CU_ASSERT_PTR_NOT_NULL_FATAL(load_with(body, STANDARD));
     begin("2201", "450199", "431199", DATA_2201);
-    CU_ASSERT_EQUAL(yb_plugins_on_request(set, &txn), YB_PASS);
+    CU_ASSERT_EQUAL(yb_plugins_on_request(host.set, &host.txn), YB_PASS);
     expect_no_filing(YB_DIAG_WARN);
-    CU_ASSERT_STRING_EQUAL(txn.route, "relay");
+    CU_ASSERT_STRING_EQUAL(host.txn.route, "relay");
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
@@ -477,7 +436,7 @@ static void test_refused_filing_records_nothing(void)
     CU_ASSERT_EQUAL(respond("{\"infcode\":-1,\"err_msg\":\"refused\","
                             "\"output\":{\"result\":{\"trt_dcla_detl_sn\":\"SN0001\"}}}"),
                     YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     begin("2201", "450199", "431199", DATA_2201);
     CU_ASSERT_EQUAL(request(), YB_REJECT);
     expect_no_filing(YB_DIAG_ERROR);
@@ -490,13 +449,13 @@ static void test_accepted_filing_then_revoke(void)
     CU_ASSERT_EQUAL(respond("{\"infcode\":0,\"output\":{\"result\":"
                             "{\"trt_dcla_detl_sn\":\"SN0001\"}}}"),
                     YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     begin("2201", "450199", "431199", DATA_2201);
     expect_route("relay", "cross-province: insuplc_admdvs 431199 matched route 43", 30000);
     /* outside the filing's dates */
     begin_at("2201", "450199", "431199", "2027-01-05 10:00:00", DATA_2201);
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "data.psn_no", "filing", YB_DIAG_ERROR, HUNAN_PSN,
+    yb_test_expect_only(&host.txn.diag, "offsite", "data.psn_no", "filing", YB_DIAG_ERROR, HUNAN_PSN,
                         WORDS("2027-01-05"));
     /* a reload reads it back from the store */
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
@@ -513,7 +472,7 @@ static void test_accepted_filing_then_revoke(void)
     begin("2502", "450199", "431199", revoke);
     CU_ASSERT_EQUAL(request(), YB_PASS);
     CU_ASSERT_EQUAL(respond("{\"infcode\":\"0\"}"), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     begin("2201", "450199", "431199", DATA_2201);
     CU_ASSERT_EQUAL(request(), YB_REJECT);
     expect_no_filing(YB_DIAG_ERROR);
@@ -523,7 +482,7 @@ static void test_filing_without_person(void)
 {
     begin("2201", "450199", "431199", "{\"data\":{}}");
     CU_ASSERT_EQUAL(request(), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "offsite", "data.psn_no", "filing", YB_DIAG_ERROR, "",
+    yb_test_expect_only(&host.txn.diag, "offsite", "data.psn_no", "filing", YB_DIAG_ERROR, "",
                         WORDS("is missing", "cannot be checked"));
 }
 
@@ -567,12 +526,7 @@ static void test_bad_configuration(void)
 
 static void test_teardown(void)
 {
-    yb_plugins_free(set);
-    set = NULL;
-    yb_settings_free(settings);
-    settings = NULL;
-    yb_pool_destroy(txn.pool);
-    txn.pool = NULL;
+    yb_test_host_free(&host);
     yb_test_remove_tree(dir);
 }
 

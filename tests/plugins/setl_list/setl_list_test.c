@@ -16,17 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec_json.h"
-#include "plugin_host.h"
-#include "server.h"
-#include "settings.h"
+#include "hosttest.h"
 #include "diagtest.h"
-#include "testutil.h"
-#include "txn.h"
 
-static struct yb_settings *settings; /* the plugins point into it: kept until the set goes */
-static struct yb_plugin_set *set;
-static struct yb_txn txn;
+static struct yb_test_host host;
 
 static const char *top_level = ""; /* more top-level directives (codes { }) */
 
@@ -44,19 +37,8 @@ static struct yb_plugin_set *load(const char *extra)
             yb_test_buildpath("tests/plugins/host/.libs/good.so"));
     fprintf(f, "plugin setl_list { %s }\n", extra);
     fclose(f);
-    char err[1024];
-    yb_plugins_free(set);
-    set = NULL;
-    yb_settings_free(settings);
-    settings = yb_settings_load(path, err, sizeof(err));
+    struct yb_plugin_set *set = yb_test_host_load(&host, path);
     unlink(path);
-    if (!settings) {
-        fprintf(stderr, "%s\n", err);
-        return NULL;
-    }
-    set = yb_plugins_load(settings, err, sizeof(err));
-    if (!set)
-        fprintf(stderr, "%s\n", err);
     return set;
 }
 
@@ -108,23 +90,9 @@ static int run(const struct msg *m)
     part(json, sizeof(json), "iteminfo", m->iteminfo, ITEMINFO, 1);
     strncat(json, "}}", sizeof(json) - strlen(json) - 1);
 
-    yb_pool_destroy(txn.pool);
-    memset(&txn, 0, sizeof(txn));
-    txn.pool = yb_pool_create(0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(txn.pool);
-    yb_diag_init(&txn.diag, txn.pool, 64);
-    struct yb_json_limits limits = {0, 0, 0};
-    char err[256];
-    int rc = yb_json_decode(txn.pool, json, strlen(json), &limits, &txn.request, err, sizeof(err));
-    if (rc)
-        fprintf(stderr, "test message does not parse: %s\n%s\n", err, json);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    txn.infno = m->infno ? m->infno : "4101";
-    static struct yb_snapshot snap; /* the configuration the hooks see (codes { } policy) */
-    snap.settings = settings;
-    snap.plugins = set;
-    txn.snap = &snap;
-    return yb_plugins_on_request(set, &txn);
+    /* the snapshot gives the hooks the configuration (codes { } policy) */
+    yb_test_host_begin(&host, m->infno ? m->infno : "4101", json);
+    return yb_plugins_on_request(host.set, &host.txn);
 }
 
 #define WORDS(...) ((const char *const[]){__VA_ARGS__, NULL})
@@ -135,28 +103,28 @@ static void test_loads_without_a_kind(void)
 {
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     /* the rules file declares no kind: only the stub's icd10yb is there */
-    CU_ASSERT_EQUAL(yb_plugins_kind_count(set), 1);
-    CU_ASSERT_STRING_EQUAL(yb_plugins_name(set, 1), "codeset.setl_list");
+    CU_ASSERT_EQUAL(yb_plugins_kind_count(host.set), 1);
+    CU_ASSERT_STRING_EQUAL(yb_plugins_name(host.set, 1), "codeset.setl_list");
 }
 
 static void test_valid_list_passes_clean(void)
 {
     struct msg m = {0};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    if (yb_test_findings(&txn.diag))
-        yb_test_dump_findings(&txn.diag);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    if (yb_test_findings(&host.txn.diag))
+        yb_test_dump_findings(&host.txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     /* 4101A is the same form */
     m.infno = "4101A";
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_other_transactions_untouched(void)
 {
     struct msg m = {.infno = "2304", .setlinfo = "\"psn_cashpay\":\"-5.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_two_principal_diagnoses(void)
@@ -166,7 +134,7 @@ static void test_two_principal_diagnoses(void)
                         "{\"diag_type\":\"1\",\"diag_code\":\"A09.900\",\"maindiag_flag\":\"0\"},"
                         "{\"diag_type\":\"1\",\"diag_code\":\"A00.000\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "2",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "2",
                         WORDS("diseinfo[0], diseinfo[2]", "西医主要诊断", "maindiag_flag 0"));
 }
 
@@ -175,7 +143,7 @@ static void test_no_principal_diagnosis(void)
     struct msg m = {.diseinfo =
                         "{\"diag_type\":\"1\",\"diag_code\":\"J18.900\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
                         WORDS("with diag_type 1", "set maindiag_flag 1 on exactly one"));
 }
 
@@ -185,7 +153,7 @@ static void test_no_western_diagnosis(void)
     struct msg m = {.diseinfo =
                         "{\"diag_type\":\"2\",\"diag_code\":\"TCM01\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "diseinfo", "principal", YB_DIAG_ERROR, "0",
                         WORDS("there is no 西医主要诊断", "diag_type 1"));
 }
 
@@ -198,7 +166,7 @@ static void test_tcm_principals_do_not_count(void)
                         "{\"diag_type\":\"2\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"},"
                         "{\"diag_type\":\"3\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_no_diseinfo_no_principal_rule(void)
@@ -206,7 +174,7 @@ static void test_no_diseinfo_no_principal_rule(void)
     /* an outpatient chronic-disease list has no inpatient diagnoses */
     struct msg m = {.diseinfo = "-"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_western_code_asks_icd10yb(void)
@@ -216,8 +184,8 @@ static void test_western_code_asks_icd10yb(void)
                         "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
     const struct yb_diag_entry *e =
-        yb_test_find_finding(&txn.diag, "diseinfo[1].diag_code", "whole");
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
+        yb_test_find_finding(&host.txn.diag, "diseinfo[1].diag_code", "whole");
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_ERROR);
     CU_ASSERT_STRING_EQUAL(e->source, "codeset.icd10yb");
@@ -235,13 +203,13 @@ static void test_code_policy_of_the_kind_applies(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
     const struct yb_diag_entry *e =
-        yb_test_find_finding(&txn.diag, "diseinfo[1].diag_code", "whole");
+        yb_test_find_finding(&host.txn.diag, "diseinfo[1].diag_code", "whole");
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(e->severity, YB_DIAG_WARN);
     top_level = "codes { icd10yb off; }";
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     top_level = "";
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
@@ -257,8 +225,8 @@ static void test_visit_transactions_get_only_the_code_rule(void)
                         "{\"diag_type\":\"3\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"0\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
     const struct yb_diag_entry *e =
-        yb_test_find_finding(&txn.diag, "diseinfo[0].diag_code", "whole");
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 1);
+        yb_test_find_finding(&host.txn.diag, "diseinfo[0].diag_code", "whole");
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_STRING_EQUAL(e->source, "codeset.icd10yb");
 }
@@ -267,14 +235,14 @@ static void test_negative_amounts(void)
 {
     struct msg m = {.setlinfo = "\"setl_id\":\"S1\",\"psn_cashpay\":\"-1.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_cashpay", "negative",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.psn_cashpay", "negative",
                         YB_DIAG_ERROR, "-1.00", WORDS("个人现金支付 must not be negative"));
 
     m = (struct msg){.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"610.50\"},"
                                 "{\"fund_pay_type\":\"610100\",\"fund_payamt\":-10.5}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
     /* 610.50 - 10.50 + 110.50 still adds up: the only finding is the sign */
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "payinfo[1].fund_payamt", "negative",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "payinfo[1].fund_payamt", "negative",
                         YB_DIAG_ERROR, "-10.5", WORDS("基金支付金额 must not be negative"));
 }
 
@@ -282,23 +250,23 @@ static void test_amount_text(void)
 {
     struct msg m = {.setlinfo = "\"psn_ownpay\":\"1.005\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
                         YB_DIAG_ERROR, "1.005", WORDS("at most 2 places"));
 
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"12,50\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
                         YB_DIAG_ERROR, "12,50", WORDS("个人自费 must be an amount such as 12.50"));
 
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"123456789012345.00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.psn_ownpay", "decimal",
                         YB_DIAG_ERROR, "123456789012345.00", WORDS("more than 14 digits"));
 
     /* trailing zeros past the second place are fine, as in the schema */
     m = (struct msg){.setlinfo = "\"psn_ownpay\":\"1.500\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_item_split(void)
@@ -310,7 +278,7 @@ static void test_item_split(void)
                     "\"clab_amt\":\"25.00\",\"fulamt_ownpay_amt\":\"0.00\",\"oth_amt\":\"0.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
     yb_test_expect_only(
-        &txn.diag, "codeset.setl_list", "iteminfo[1].amt", "item_split", YB_DIAG_ERROR, "650.50",
+        &host.txn.diag, "codeset.setl_list", "iteminfo[1].amt", "item_split", YB_DIAG_ERROR, "650.50",
         WORDS("金额 650.50 does not match", "甲类 625.00 + 乙类 25.00", "= 650.00", "off by 0.50"));
 }
 
@@ -319,14 +287,14 @@ static void test_item_split_not_judged_when_unfilled(void)
     /* no split sent for the item: nothing to compare (and the totals still hold) */
     struct msg m = {.iteminfo = "{\"med_chrgitm\":\"01\",\"amt\":\"710.50\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_payments_total_warns(void)
 {
     struct msg m = {.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"590.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
                         "710.50",
                         WORDS("金额 (all iteminfo) 710.50", "基金支付金额 (all payinfo) 590.00",
                               "个人账户支出 100.00", "= 700.50", "off by 10.00"));
@@ -338,7 +306,7 @@ static void test_personal_parts_warn(void)
                                 "\"acct_pay\":\"100.00\",\"psn_cashpay\":\"10.50\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
     yb_test_expect_only(
-        &txn.diag, "codeset.setl_list", "setlinfo", "personal", YB_DIAG_WARN, "100.00",
+        &host.txn.diag, "codeset.setl_list", "setlinfo", "personal", YB_DIAG_WARN, "100.00",
         WORDS("个人自付 100.00 + 个人自费 0.00 = 100.00", "个人现金支付 10.50", "off by 10.50"));
 }
 
@@ -352,7 +320,7 @@ static void test_overlong_list_refused_once(void)
         strcat(items, i ? ",{\"amt\":\"0.00\"}" : "{\"amt\":\"0.00\"}");
     struct msg m = {.iteminfo = items};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "items", YB_DIAG_ERROR, "1001",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "iteminfo", "items", YB_DIAG_ERROR, "1001",
                         WORDS("at most 1000"));
 }
 
@@ -361,7 +329,7 @@ static void test_settlement_dates_in_order(void)
     struct msg m = {.setlinfo =
                         "\"setl_begn_date\":\"2024-03-06\",\"setl_end_date\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.setl_begn_date", "order",
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.setl_begn_date", "order",
                         YB_DIAG_ERROR, "2024-03-06",
                         WORDS("结算开始日期 is after 结算结束日期 2024-03-05"));
 
@@ -369,7 +337,7 @@ static void test_settlement_dates_in_order(void)
     m = (struct msg){.setlinfo =
                          "\"setl_begn_date\":\"2024-03-05\",\"setl_end_date\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_admission_before_discharge(void)
@@ -377,14 +345,14 @@ static void test_admission_before_discharge(void)
     struct msg m = {
         .setlinfo = "\"adm_time\":\"2024-03-05 10:00:01\",\"dscg_time\":\"2024-03-05 10:00:00\""};
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "setlinfo.adm_time", "order", YB_DIAG_ERROR,
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "setlinfo.adm_time", "order", YB_DIAG_ERROR,
                         "2024-03-05 10:00:01", WORDS("入院时间 is after 出院时间"));
 
     /* a date against a time on the same day compares by date only */
     m = (struct msg){.setlinfo =
                          "\"adm_time\":\"2024-03-05 10:00:01\",\"dscg_time\":\"2024-03-05\""};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 }
 
 static void test_large_amounts_add_exactly(void)
@@ -399,14 +367,14 @@ static void test_large_amounts_add_exactly(void)
                     "{\"amt\":\"0.31\",\"claa_sumfee\":\"0.01\",\"clab_amt\":\"0.10\","
                     "\"fulamt_ownpay_amt\":\"0.20\",\"oth_amt\":0}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    if (yb_test_findings(&txn.diag))
-        yb_test_dump_findings(&txn.diag);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    if (yb_test_findings(&host.txn.diag))
+        yb_test_dump_findings(&host.txn.diag);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
 
     /* one fen off is found */
     m.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"90071992547409.92\"}";
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "iteminfo", "payments", YB_DIAG_WARN,
                         "90071992547410.21", WORDS("off by 0.01"));
 }
 
@@ -435,10 +403,10 @@ static void test_tolerance_and_severity_are_data(void)
 
     struct msg m = {.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"710.00\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS); /* 0.50 off: within the tolerance */
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     m.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"709.99\"}";
     CU_ASSERT_EQUAL(run(&m), YB_REJECT);
-    yb_test_expect_only(&txn.diag, "codeset.setl_list", "iteminfo", "funds", YB_DIAG_ERROR,
+    yb_test_expect_only(&host.txn.diag, "codeset.setl_list", "iteminfo", "funds", YB_DIAG_ERROR,
                         "710.50", WORDS("(off by 0.51): ask the settlement"));
     /* and no other rule: two principal diagnoses pass */
     m = (struct msg){.payinfo = "{\"fund_pay_type\":\"310100\",\"fund_payamt\":\"710.50\"}",
@@ -446,7 +414,7 @@ static void test_tolerance_and_severity_are_data(void)
                          "{\"diag_type\":\"1\",\"diag_code\":\"BAD\",\"maindiag_flag\":\"1\"},"
                          "{\"diag_type\":\"1\",\"diag_code\":\"A09.900\",\"maindiag_flag\":\"1\"}"};
     CU_ASSERT_EQUAL(run(&m), YB_PASS);
-    CU_ASSERT_EQUAL(yb_test_findings(&txn.diag), 0);
+    CU_ASSERT_EQUAL(yb_test_findings(&host.txn.diag), 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(load(""));
 }
 
@@ -470,7 +438,7 @@ static void test_bad_checks_files_refused(void)
         snprintf(section, sizeof(section), "checks %s;", path);
         if (load(section))
             fprintf(stderr, "accepted: %s", bad[i]);
-        CU_ASSERT_PTR_NULL(set);
+        CU_ASSERT_PTR_NULL(host.set);
         unlink(path);
     }
     CU_ASSERT_PTR_NULL(load("checks /nonexistent/checks.conf;"));
@@ -506,8 +474,6 @@ int main(void)
         YB_TEST_END,
     };
     int rc = yb_test_main("setl_list", tests);
-    yb_pool_destroy(txn.pool);
-    yb_plugins_free(set);
-    yb_settings_free(settings);
+    yb_test_host_free(&host);
     return rc;
 }
