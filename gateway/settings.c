@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sign.h"
 
 static const char *const policy_names[] = {"reject", "warn", "off", NULL};
 
@@ -362,10 +363,8 @@ struct yb_settings *yb_settings_load(const char *path, char *err, size_t errlen)
                       "max_hops must be between 1 and 32");
         goto fail;
     }
-    if (strlen(s->node_name) > 64 || strspn(s->node_name, "abcdefghijklmnopqrstuvwxyz"
-                                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                                             strlen(s->node_name) ||
-        !*s->node_name) {
+    /* the same word as a signing caller's name: one gateway, one name */
+    if (!yb_sign_ybgw_caller_ok(s->node_name)) {
         yb_conf_error(yb_conf_find(s->tree, "node_name"), err, errlen,
                       "node_name must be 1-64 of A-Z, a-z, 0-9, '.', '_', '-' (it travels in "
                       "X-Ybgw-Hops, where a comma separates the hops)");

@@ -37,6 +37,7 @@
 #include "schema.h"
 #include "server.h"
 #include "settings.h"
+#include "sign.h"
 #include "upstream.h"
 
 #define ERR_MSG_MAX 4000 /* err_msg and warn_msg are capped; the count of the rest is kept */
@@ -692,21 +693,25 @@ static int check_hops(struct yb_txn *txn)
                     "X-Ybgw-Hops is longer than %d characters", HOPS_MAX);
         return -1;
     }
-    static const char name_chars[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
     unsigned count = 0;
     for (const char *p = in; *p;) {
         p += strspn(p, " ");
-        size_t len = strspn(p, name_chars);
+        size_t len = strcspn(p, ", ");
         const char *end = p + len + strspn(p + len, " ");
-        if (len == 0 || len > 64 || (*end && *end != ',')) {
+        char name[YB_SIGN_YBGW_CALLER_MAX + 1] = "";
+        if (len < sizeof(name)) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+        }
+        /* a hop is a gateway's name, by the rule of a signing caller's */
+        if (!yb_sign_ybgw_caller_ok(name) || (*end && *end != ',')) {
             yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "hops", "listener",
                         "X-Ybgw-Hops must be node names separated by commas (1-64 of A-Z, a-z, "
                         "0-9, '.', '_', '-' each)");
             return -1;
         }
         count++;
-        if (len == strlen(s->node_name) && strncmp(p, s->node_name, len) == 0) {
+        if (strcmp(name, s->node_name) == 0) {
             char chain[HOPS_MAX + 1];
             snprintf(chain, sizeof(chain), "%s", in);
             yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "", "relay_loop", "router",
