@@ -196,11 +196,17 @@ e2e_ports() {
     export YBGW_URL="$GW_URL"
 }
 
-# e2e_relay_key: the secret the gateway and the relay share, made once per
-# test (mode 0600, as ybgw demands).
+# e2e_secret NAME: $E2E_TMP/NAME.key, a random secret two gateways share,
+# made once per test (mode 0600, as ybgw demands).
+e2e_secret() {
+    [ -f "$E2E_TMP/$1.key" ] ||
+        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/$1.key")
+}
+
+# e2e_relay_key: the secret the gateway and the relay of the shipped
+# configurations share.
 e2e_relay_key() {
-    [ -f "$E2E_TMP/relay.key" ] ||
-        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/relay.key")
+    e2e_secret relay
 }
 
 # relay_port_args: RELAY_SED, sed arguments moving the relay's 9810 and 9811

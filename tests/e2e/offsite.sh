@@ -35,10 +35,10 @@ e2e_gateway_conf "$E2E_TMP/ybgw.conf"
 # (a test-only rule) a cross-province 2001
 sed -i -e 's|^\(\s*filing_policy\s\+\)warn;|\1reject;|' \
     -e 's|^\(\s*deny cross-province\) 2503|\1 2001 2503|' "$E2E_TMP/ybgw.conf"
-for key in relay2 relay3; do
-    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/$key.key")
-done
+e2e_secret relay2
+e2e_secret relay3
 e2e_relay_conf "$E2E_TMP/national.conf"
+cp "$E2E_TMP/national.conf" "$E2E_TMP/relay.conf.orig"
 # national: Hunan and Zhejiang go to the Hunan relay; the Hunan relay may call
 sed -i -e 's|^\(\s*route 43\) hunan;|\1 hunan_relay;|' \
     -e 's|^\(\s*route 33\) zhejiang;|\1 hunan_relay;|' "$E2E_TMP/national.conf"
@@ -55,20 +55,15 @@ caller relay-hunan {
     institutions *;
 }
 EOF
-# the Hunan provincial relay, made from the national one
-sed -e 's|^node_name relay-national;|node_name relay-hunan;|' \
+# the Hunan provincial relay, made from the national one as shipped
+sed -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:$RELAY_PORT;|\1127.0.0.1:$HR_PORT;|" \
+    -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:$RELAY_ADMIN_PORT;|\1127.0.0.1:$HR_ADMIN_PORT;|" \
+    -e 's|^node_name relay-national;|node_name relay-hunan;|' \
     -e 's|^caller H45019900055 {|caller relay-national {|' \
+    -e "s|^\(\s*secret_file\s\+\)$E2E_TMP/relay\.key;|\1$E2E_TMP/relay2.key;|" \
     -e 's|^\(\s*institutions\s\+\)H45\*;|\1*;|' \
     -e 's|^\(\s*route 33\) zhejiang;|\1 national_relay;|' \
-    "$top_srcdir/conf/relay.conf" >"$E2E_TMP/hunan.conf.in"
-relay_port_args
-common_path_args
-sim_port_args
-sed "${SIM_SED[@]}" "${PATH_SED[@]}" \
-    -e "s|^\(\s*secret_file\s\+\)\.\./relay\.key;|\1$E2E_TMP/relay2.key;|" \
-    -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:9810;|\1127.0.0.1:$HR_PORT;|" \
-    -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:9811;|\1127.0.0.1:$HR_ADMIN_PORT;|" \
-    "$E2E_TMP/hunan.conf.in" >"$E2E_TMP/hunan.conf"
+    "$E2E_TMP/relay.conf.orig" >"$E2E_TMP/hunan.conf"
 cat >>"$E2E_TMP/hunan.conf" <<EOF
 upstream national_relay {
     endpoint $RELAY_URL;
