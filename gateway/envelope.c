@@ -23,6 +23,8 @@
 
 #include <string.h>
 
+#include "codec_json.h" /* yb_utf8_length */
+
 #define SOURCE "envelope"
 #define MSGID_LEN 30
 #define INSTITUTION_LEN 12
@@ -114,6 +116,18 @@ static void check_msgid(const struct yb_node *env, int policy, struct yb_diag *d
         return;
     int sev = severity_of(policy);
     const char *s = msgid->text;
+    /* the layout is ASCII and is judged by byte offsets: a slice of other
+     * text could cut a character in two and put invalid UTF-8 into err_msg
+     * (found by fuzz/fuzz_schema) */
+    for (size_t i = 0; i < msgid->len; i++)
+        if ((unsigned char)s[i] >= 0x80 || (unsigned char)s[i] < 0x20) {
+            yb_diag_add(diag, sev, "msgid", "msgid", s, SOURCE,
+                        "must be ASCII: fixmedins_code (12) + yyyyMMddHHmmss (14) + 4-digit "
+                        "serial, got a %s in position %zu",
+                        (unsigned char)s[i] < 0x20 ? "control character" : "non-ASCII character",
+                        yb_utf8_length(s, i) + 1);
+            return;
+        }
     if (msgid->len != MSGID_LEN) {
         yb_diag_add(diag, sev, "msgid", "msgid", s, SOURCE,
                     "must be 30 characters: fixmedins_code (12) + yyyyMMddHHmmss (14) + "

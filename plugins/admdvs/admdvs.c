@@ -105,8 +105,29 @@ static int read_tsv(struct admdvs_state *st, const char *path, const char *code_
     }
     char line[MAX_LINE];
     int lineno = 0, header = 0, rc = 0, bad = 0;
-    while (fgets(line, sizeof(line), f)) {
+    for (;;) {
+        /* fgets leaves the rest of a buffer filled with 'x' alone, so its
+         * last NUL ends what was read. A line that fills the buffer (too
+         * long) or holds a NUL byte is a bad row, read to its end: never
+         * split into rows, never cut at the NUL (found by fuzz/fuzz_admdvs) */
+        memset(line, 'x', sizeof(line));
+        if (!fgets(line, sizeof(line), f))
+            break;
         lineno++;
+        size_t len = (size_t)((const char *)memrchr(line, '\0', sizeof(line)) - line);
+        int too_long = len == sizeof(line) - 1 && line[len - 1] != '\n';
+        if (too_long || strlen(line) != len) {
+            int c;
+            while (too_long && (c = getc(f)) != EOF && c != '\n')
+                ;
+            if (too_long)
+                st->host->log(st->host, YB_LOG_WARN, "%s:%d: line longer than %d bytes", path,
+                              lineno, MAX_LINE - 2);
+            else
+                st->host->log(st->host, YB_LOG_WARN, "%s:%d: a NUL byte in the line", path, lineno);
+            bad++;
+            continue;
+        }
         if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
             continue;
         char *a, *b;

@@ -182,6 +182,15 @@ static void test_msgid_time_and_serial(void)
     CU_ASSERT_EQUAL(check(env_with("msgid", "H4311110025520240612092237476X"), 0, 0), 1);
     CU_ASSERT(has(YB_DIAG_ERROR, "msgid", "msgid", "envelope",
                   "must end with a 4-digit serial, got \"476X\""));
+    /* 30 bytes, but not ASCII: no slice of it is quoted, so err_msg stays
+     * UTF-8 (fuzz/regress/schema/msgid-cut-utf8.json) */
+    setup();
+    CU_ASSERT_EQUAL(check(env_with("msgid", "H431111002552024061209223\xe9\x99\xa2" "47"), 0, 0),
+                    1);
+    CU_ASSERT(has(YB_DIAG_ERROR, "msgid", "msgid", "envelope",
+                  "must be ASCII: fixmedins_code (12) + yyyyMMddHHmmss (14) + 4-digit serial, got "
+                  "a non-ASCII character in position 26"));
+    CU_ASSERT_EQUAL(yb_utf8_check(rendered(YB_DIAG_ERROR), strlen(rendered(YB_DIAG_ERROR))), 0);
 }
 
 static void test_msgid_policy(void)

@@ -445,6 +445,14 @@ static void test_pattern(void)
     CU_ASSERT_EQUAL(check_value(set, "\"45010a\""), 1);
     yb_schema_free(set);
 
+    /* regexec stops at a NUL, but the whole value goes on to the platform
+     * (fuzz/regress/schema/infno-with-nul.json) */
+    set = one_field("string 8 pattern \"^[0-9]{6}$\"");
+    CU_ASSERT_EQUAL(check_value(set, "\"450100\\u0000x\""), 1);
+    CU_ASSERT(has("d.f", "pattern", "does not match the pattern ^[0-9]{6}$"));
+    CU_ASSERT_EQUAL(check_value(set, "\"450100\\u0000\""), 1);
+    yb_schema_free(set);
+
     set = one_field("string 12 pattern=^[HP][0-9]+$");
     CU_ASSERT_EQUAL(check_value(set, "\"H43111100255\""), 0);
     CU_ASSERT_EQUAL(check_value(set, "\"TEST00000001\""), 1);
