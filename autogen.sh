@@ -6,7 +6,8 @@ set -e
 cd "$(dirname "$0")"
 
 packages="autoconf automake libtool pkg-config make gcc libevent-dev libxml2-dev
-libcurl4-openssl-dev libsqlite3-dev libcunit1-dev libjansson-dev libssl-dev curl"
+libcurl4-openssl-dev libsqlite3-dev libcunit1-dev libjansson-dev libssl-dev curl
+sqlite3 openssl wrk"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -9,11 +9,15 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "idem.h"
+#include "journal.h"
 #include "metrics.h"
+#include "resolve.h"
 #include "server.h"
 #include "settings.h"
 
@@ -29,6 +33,36 @@ static void send_text(struct evhttp_request *req, int status, const char *ctype,
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
     evhttp_send_reply(req, status, status == 200 ? "OK" : "Service Unavailable", b);
     evbuffer_free(b);
+}
+
+/* The journal's gauges and counters, read at scrape time. */
+static int render_journal(struct yb_server *server, struct yb_buf *out)
+{
+    if (!server->journal)
+        return 0;
+    struct yb_journal_stats st;
+    yb_journal_stats(server->journal, &st);
+    uint64_t reversed = 0, refused = 0;
+    if (server->resolver)
+        yb_resolver_counts(server->resolver, &reversed, &refused);
+    return yb_buf_printf(
+        out,
+        "# HELP ybgw_journal_backlog Journal records waiting for the disk.\n"
+        "# TYPE ybgw_journal_backlog gauge\nybgw_journal_backlog %u\n"
+        "# HELP ybgw_journal_written_total Journal records written.\n"
+        "# TYPE ybgw_journal_written_total counter\nybgw_journal_written_total %" PRIu64 "\n"
+        "# HELP ybgw_journal_failures_total Journal writes that failed (disk full, I/O).\n"
+        "# TYPE ybgw_journal_failures_total counter\nybgw_journal_failures_total %" PRIu64 "\n"
+        "# HELP ybgw_journal_failing 1 while the journal cannot be written (new transactions "
+        "are refused).\n# TYPE ybgw_journal_failing gauge\nybgw_journal_failing %d\n"
+        "# HELP ybgw_idempotency_msgids Settlement msgids remembered for idempotency.\n"
+        "# TYPE ybgw_idempotency_msgids gauge\nybgw_idempotency_msgids %zu\n"
+        "# HELP ybgw_reversals_total Reversals (2601) of unknown settlements, by result.\n"
+        "# TYPE ybgw_reversals_total counter\n"
+        "ybgw_reversals_total{result=\"accepted\"} %" PRIu64 "\n"
+        "ybgw_reversals_total{result=\"refused\"} %" PRIu64 "\n",
+        st.backlog, st.written, st.failures, st.failing,
+        server->idem ? yb_idem_count(server->idem) : (size_t)0, reversed, refused);
 }
 
 static void on_admin(struct evhttp_request *req, void *arg)
@@ -54,7 +88,7 @@ static void on_admin(struct evhttp_request *req, void *arg)
     } else if (strcmp(path, "/metrics") == 0) {
         struct yb_buf out;
         yb_buf_init(&out, 0);
-        if (yb_metrics_render(server->metrics, &out) == 0)
+        if (yb_metrics_render(server->metrics, &out) == 0 && render_journal(server, &out) == 0)
             send_text(req, 200, "text/plain; version=0.0.4", out.data ? out.data : "", out.len);
         else
             evhttp_send_error(req, 500, NULL);

@@ -1,32 +1,25 @@
 /*
- * auth.c - caller authentication for a relay: the `caller` blocks of the
- * configuration, the process-wide replay cache, and the check of one signed
- * request (auth.h has the wire format).
+ * auth.c - caller authentication: the `caller` blocks of the configuration
+ * (secret, certificate fingerprints, institutions, rate) and the check of
+ * one signed request (auth.h has the wire format). The process-wide replay
+ * cache the check records nonces in is nonce_cache.c.
  *
- * Where it sits on a message's path: the listener hands the four X-Ybgw-*
+ * Where it sits on a message's path: the transaction hands the four X-Ybgw-*
  * headers and the raw body to yb_auth_verify before anything is decoded, so
  * a request from nobody costs a few comparisons and one HMAC. The signed
  * text itself is built by sign.c (yb_sign_ybgw), the same code the calling
- * ybgw signs with, so the two sides cannot drift apart.
- *
- * The replay cache holds a 128-bit digest of (caller, nonce) and an expiry
- * per entry: the entries live in slots found through a chained hash table,
- * and a min-heap on the expiry says which one expires next. Every add first
- * drops what has expired (from the heap's top, O(log n) each), so the cache
- * refuses a nonce only when it is full of live ones, and never forgets a
- * live one. One mutex guards it: a relay does one add per accepted request,
- * and the critical section is a hash lookup and a heap step or two.
+ * ybgw signs with, so the two sides cannot drift apart. A caller known by
+ * its client certificate is looked up with yb_auth_find_certificate; the
+ * TLS side of that is tls.c.
  */
 #include "auth.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "conf.h"
 #include "sign.h"
@@ -57,6 +50,7 @@ static void caller_free(struct yb_caller *c)
     for (int i = 0; i < c->n_institutions; i++)
         free(c->institutions[i]);
     free(c->institutions);
+    free(c->certificates);
     memset(c, 0, sizeof(*c));
 }
 
@@ -137,11 +131,73 @@ static int set_institutions(const struct yb_conf *d, const struct yb_conf_comman
     return 0;
 }
 
+/* certificate SHA256-FINGERPRINT; (tls.h: hex, colons optional) */
+static int set_certificate(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                           void *target, char *err, size_t errlen)
+{
+    struct yb_caller *c = target;
+    unsigned char fp[YB_TLS_FINGERPRINT_LEN];
+    (void)cmd;
+    if (yb_tls_fingerprint_parse(d->argv[0], fp))
+        return yb_conf_error(d, err, errlen,
+                             "caller \"%s\": certificate \"%.100s\" is not a SHA-256 "
+                             "fingerprint: give the 64 hex digits (colons optional) that "
+                             "`openssl x509 -noout -fingerprint -sha256 -in CERT` prints",
+                             c->name, d->argv[0]);
+    for (int i = 0; i < c->n_certificates; i++)
+        if (memcmp(c->certificates[i], fp, sizeof(fp)) == 0)
+            return yb_conf_error(d, err, errlen, "caller \"%s\": certificate %.100s is given twice",
+                                 c->name, d->argv[0]);
+    if (c->n_certificates >= YB_AUTH_CERTIFICATES_MAX)
+        return yb_conf_error(d, err, errlen, "caller \"%s\": more than %d certificates", c->name,
+                             YB_AUTH_CERTIFICATES_MAX);
+    unsigned char(*list)[YB_TLS_FINGERPRINT_LEN] =
+        realloc(c->certificates, (size_t)(c->n_certificates + 1) * sizeof(*list));
+    if (!list)
+        return yb_conf_error(d, err, errlen, "out of memory");
+    c->certificates = list;
+    memcpy(list[c->n_certificates++], fp, sizeof(fp));
+    return 0;
+}
+
+/* rate N/s; | rate N/m; | rate N/s burst M; */
+static int set_rate(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
+                    char *err, size_t errlen)
+{
+    struct yb_caller *c = target;
+    (void)cmd;
+    if (c->rate.per)
+        return yb_conf_error(d, err, errlen, "caller \"%s\": rate is given twice", c->name);
+    if ((d->argc != 1 && d->argc != 3) || (d->argc == 3 && strcmp(d->argv[1], "burst") != 0) ||
+        yb_rate_parse(d->argv[0], d->argc == 3 ? d->argv[2] : NULL, &c->rate))
+        return yb_conf_error(d, err, errlen,
+                             "caller \"%s\": rate takes N/s or N/m and an optional burst M "
+                             "(rate 20/s burst 40;), N and M from 1 to %u",
+                             c->name, YB_RATE_MAX);
+    return 0;
+}
+
 static const struct yb_conf_command caller_commands[] = {
     {"secret_file", 1, 1, 0, set_secret_file, 0, 0},
+    {"certificate", 1, 1, 0, set_certificate, 0, 0},
     {"institutions", 1, -1, 0, set_institutions, 0, 0},
+    {"rate", 1, 3, 0, set_rate, 0, 0},
     {NULL, 0, 0, 0, NULL, 0, 0},
 };
+
+/* The caller other than self that has a fingerprint of c, or NULL. */
+static const struct yb_caller *certificate_taken(const struct yb_auth_conf *a,
+                                                 const struct yb_caller *c, int *which)
+{
+    for (int i = 0; i < c->n_certificates; i++) {
+        const struct yb_caller *owner = yb_auth_find_certificate(a, c->certificates[i]);
+        if (owner) {
+            *which = i;
+            return owner;
+        }
+    }
+    return NULL;
+}
 
 int yb_auth_caller_conf(const struct yb_conf *d, struct yb_auth_conf *a, char *err, size_t errlen)
 {
@@ -152,7 +208,7 @@ int yb_auth_caller_conf(const struct yb_conf *d, struct yb_auth_conf *a, char *e
     if (d->argc != 1 || !d->has_block) {
         yb_conf_error(d, err, errlen,
                       "caller takes one name and a block: caller NAME { secret_file FILE; "
-                      "institutions PATTERN ...; }");
+                      "(or certificate FINGERPRINT;) institutions PATTERN ...; }");
         goto fail;
     }
     const char *name = d->argv[0];
@@ -179,11 +235,23 @@ int yb_auth_caller_conf(const struct yb_conf *d, struct yb_auth_conf *a, char *e
     if ((rc = yb_conf_apply(d, caller_commands, &c, err, errlen)))
         goto fail;
     rc = YB_EINVAL;
-    if (!c.secret) {
+    if (!c.secret && c.n_certificates == 0) {
         yb_conf_error(d, err, errlen,
-                      "caller \"%s\" has no secret_file: add secret_file FILE; (a file of mode "
-                      "0600 holding the secret shared with that gateway)",
+                      "caller \"%s\" has no secret_file and no certificate: add secret_file "
+                      "FILE; (a file of mode 0600 holding the secret shared with the caller) or "
+                      "certificate FINGERPRINT; (the SHA-256 of its TLS client certificate)",
                       name);
+        goto fail;
+    }
+    int which = 0;
+    const struct yb_caller *owner = certificate_taken(a, &c, &which);
+    if (owner) {
+        char text[YB_TLS_FINGERPRINT_TEXT];
+        yb_tls_fingerprint_format(c.certificates[which], text);
+        yb_conf_error(d, err, errlen,
+                      "caller \"%s\": certificate %s is already caller \"%s\"'s: one "
+                      "certificate identifies one caller",
+                      name, text, owner->name);
         goto fail;
     }
     if (c.n_institutions == 0) {
@@ -207,6 +275,36 @@ fail:
     return rc;
 }
 
+int yb_auth_conf_check(const struct yb_auth_conf *a, const struct yb_conf *root, char *err,
+                       size_t errlen)
+{
+    if (!a)
+        return YB_EINVAL;
+    int asks = a->tls.enabled && a->tls.verify_client != YB_TLS_VERIFY_OFF;
+    for (int i = 0; i < a->n_callers && !asks; i++) {
+        const struct yb_caller *c = &a->callers[i];
+        if (c->n_certificates == 0)
+            continue;
+        /* point at the caller's block */
+        const struct yb_conf *d = root ? root->children : NULL;
+        while (d && !(strcmp(d->name, "caller") == 0 && d->argc == 1 &&
+                      strcmp(d->argv[0], c->name) == 0))
+            d = d->next;
+        char why[400];
+        snprintf(why, sizeof(why),
+                 "caller \"%s\" has a certificate but the HIS listener does not ask for client "
+                 "certificates: add tls { certificate FILE; key FILE; client_ca FILE; "
+                 "verify_client optional; }",
+                 c->name);
+        if (!d && !root) {
+            snprintf(err, errlen, "%s", why);
+            return YB_EINVAL;
+        }
+        return yb_conf_error(d ? d : root, err, errlen, "%s", why);
+    }
+    return 0;
+}
+
 void yb_auth_conf_free(struct yb_auth_conf *a)
 {
     if (!a)
@@ -216,6 +314,19 @@ void yb_auth_conf_free(struct yb_auth_conf *a)
     free(a->callers);
     a->callers = NULL;
     a->n_callers = 0;
+    yb_tls_conf_free(&a->tls);
+}
+
+const struct yb_caller *yb_auth_find_certificate(const struct yb_auth_conf *a,
+                                                 const unsigned char fp[YB_TLS_FINGERPRINT_LEN])
+{
+    if (!a || !fp)
+        return NULL;
+    for (int i = 0; i < a->n_callers; i++)
+        for (int k = 0; k < a->callers[i].n_certificates; k++)
+            if (memcmp(a->callers[i].certificates[k], fp, YB_TLS_FINGERPRINT_LEN) == 0)
+                return &a->callers[i];
+    return NULL;
 }
 
 const struct yb_caller *yb_auth_find(const struct yb_auth_conf *a, const char *name)
@@ -243,243 +354,6 @@ int yb_auth_institution_ok(const struct yb_caller *c, const char *fixmedins_code
         }
     }
     return 0;
-}
-
-/* ---- the replay cache ---- */
-
-#define KEY_BYTES 16
-#define SLOTS_FIRST 1024 /* entries allocated on first use */
-
-struct nonce_entry {
-    unsigned char key[KEY_BYTES]; /* SHA-256(caller NUL nonce), first 16 bytes */
-    int64_t expires;              /* last millisecond the nonce is live */
-    uint32_t next;                /* in use: next slot in the bucket's chain; free: next free slot
-                                     (slot + 1 either way, 0 = end) */
-};
-
-struct yb_nonce_cache {
-    pthread_mutex_t lock;
-    size_t max;
-    struct nonce_entry *slots; /* an entry keeps its slot for its life */
-    size_t cap, used;          /* slots allocated; slots ever handed out */
-    uint32_t free_slots;       /* first free slot + 1, 0 = none */
-    uint32_t *heap;            /* count slots, a min-heap on expires */
-    size_t count;
-    uint32_t *buckets; /* chain heads: slot + 1, 0 = empty */
-    size_t n_buckets;  /* a power of two, >= cap */
-};
-
-struct yb_nonce_cache *yb_nonce_cache_new(size_t max)
-{
-    if (max == 0)
-        max = YB_AUTH_NONCES_DEFAULT;
-    if (max > YB_AUTH_NONCES_MAX)
-        return NULL;
-    struct yb_nonce_cache *nc = calloc(1, sizeof(*nc));
-    if (!nc)
-        return NULL;
-    if (pthread_mutex_init(&nc->lock, NULL) != 0) {
-        free(nc);
-        return NULL;
-    }
-    nc->max = max;
-    return nc;
-}
-
-void yb_nonce_cache_free(struct yb_nonce_cache *nc)
-{
-    if (!nc)
-        return;
-    pthread_mutex_destroy(&nc->lock);
-    free(nc->slots);
-    free(nc->heap);
-    free(nc->buckets);
-    free(nc);
-}
-
-static size_t bucket_of(const struct yb_nonce_cache *nc, const unsigned char *key)
-{
-    uint64_t h;
-    memcpy(&h, key, sizeof(h)); /* a digest: any 8 bytes are uniform */
-    return (size_t)(h & (nc->n_buckets - 1));
-}
-
-static void link_slot(struct yb_nonce_cache *nc, uint32_t slot)
-{
-    size_t b = bucket_of(nc, nc->slots[slot].key);
-    nc->slots[slot].next = nc->buckets[b];
-    nc->buckets[b] = slot + 1;
-}
-
-static void unlink_slot(struct yb_nonce_cache *nc, uint32_t slot)
-{
-    uint32_t *p = &nc->buckets[bucket_of(nc, nc->slots[slot].key)];
-    while (*p && *p != slot + 1)
-        p = &nc->slots[*p - 1].next;
-    if (*p)
-        *p = nc->slots[slot].next;
-}
-
-static int64_t expiry_at(const struct yb_nonce_cache *nc, size_t i)
-{
-    return nc->slots[nc->heap[i]].expires;
-}
-
-static void swap_heap(struct yb_nonce_cache *nc, size_t i, size_t j)
-{
-    uint32_t t = nc->heap[i];
-    nc->heap[i] = nc->heap[j];
-    nc->heap[j] = t;
-}
-
-static void sift_up(struct yb_nonce_cache *nc, size_t i)
-{
-    while (i > 0 && expiry_at(nc, (i - 1) / 2) > expiry_at(nc, i)) {
-        swap_heap(nc, i, (i - 1) / 2);
-        i = (i - 1) / 2;
-    }
-}
-
-static void sift_down(struct yb_nonce_cache *nc, size_t i)
-{
-    for (;;) {
-        size_t least = i, l = 2 * i + 1, r = l + 1;
-        if (l < nc->count && expiry_at(nc, l) < expiry_at(nc, least))
-            least = l;
-        if (r < nc->count && expiry_at(nc, r) < expiry_at(nc, least))
-            least = r;
-        if (least == i)
-            return;
-        swap_heap(nc, i, least);
-        i = least;
-    }
-}
-
-/* Drop every entry that expired before now: the heap's top is always the
- * next to expire, so what is left is exactly the live set. */
-static void drop_expired(struct yb_nonce_cache *nc, int64_t now_ms)
-{
-    while (nc->count && expiry_at(nc, 0) < now_ms) {
-        uint32_t slot = nc->heap[0];
-        unlink_slot(nc, slot);
-        nc->slots[slot].next = nc->free_slots;
-        nc->free_slots = slot + 1;
-        nc->heap[0] = nc->heap[--nc->count];
-        sift_down(nc, 0);
-    }
-}
-
-/* Make room for more entries: double the slots (up to max) and rebuild the
- * chains for the larger table. Called with the lock held when every slot is
- * in use and count < max. Slots keep their numbers, so the heap stays. */
-static int grow(struct yb_nonce_cache *nc)
-{
-    size_t cap = nc->cap ? nc->cap * 2 : SLOTS_FIRST;
-    if (cap > nc->max)
-        cap = nc->max;
-    if (cap <= nc->cap)
-        return YB_ELIMIT; /* the caller checks count against max first */
-    size_t n_buckets = 1;
-    while (n_buckets < cap)
-        n_buckets <<= 1;
-    struct nonce_entry *slots = realloc(nc->slots, cap * sizeof(*slots));
-    if (!slots)
-        return YB_ENOMEM;
-    nc->slots = slots;
-    uint32_t *heap = realloc(nc->heap, cap * sizeof(*heap));
-    if (!heap)
-        return YB_ENOMEM;
-    nc->heap = heap;
-    uint32_t *buckets = calloc(n_buckets, sizeof(*buckets));
-    if (!buckets)
-        return YB_ENOMEM;
-    free(nc->buckets);
-    nc->buckets = buckets;
-    nc->n_buckets = n_buckets;
-    nc->cap = cap;
-    for (size_t i = 0; i < nc->count; i++)
-        link_slot(nc, nc->heap[i]);
-    return 0;
-}
-
-static int make_key(const char *caller, const char *nonce, unsigned char *key)
-{
-    char text[2 * 129];
-    size_t cl = strnlen(caller, 129), nl = strnlen(nonce, 129);
-    if (cl == 0 || cl > 128 || nl == 0 || nl > 128)
-        return YB_EINVAL;
-    memcpy(text, caller, cl);
-    text[cl] = '\0';
-    memcpy(text + cl + 1, nonce, nl);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (!EVP_Digest(text, cl + 1 + nl, md, &md_len, EVP_sha256(), NULL) || md_len < KEY_BYTES)
-        return YB_EIO;
-    memcpy(key, md, KEY_BYTES);
-    return 0;
-}
-
-int yb_nonce_cache_add(struct yb_nonce_cache *nc, const char *caller, const char *nonce,
-                       int64_t now_ms, long window_ms)
-{
-    unsigned char key[KEY_BYTES];
-    if (!nc || !caller || !nonce || now_ms < 0 || window_ms < 0 || now_ms > INT64_MAX - window_ms)
-        return YB_EINVAL;
-    int rc = make_key(caller, nonce, key);
-    if (rc)
-        return rc;
-
-    pthread_mutex_lock(&nc->lock);
-    drop_expired(nc, now_ms);
-    if (nc->n_buckets) {
-        for (uint32_t i = nc->buckets[bucket_of(nc, key)]; i; i = nc->slots[i - 1].next) {
-            if (memcmp(nc->slots[i - 1].key, key, KEY_BYTES) == 0) {
-                rc = YB_EEXIST; /* everything left is live */
-                goto out;
-            }
-        }
-    }
-    if (nc->count >= nc->max) {
-        rc = YB_ELIMIT;
-        goto out;
-    }
-    uint32_t slot;
-    if (nc->free_slots) {
-        slot = nc->free_slots - 1;
-        nc->free_slots = nc->slots[slot].next;
-    } else {
-        if (nc->used >= nc->cap && (rc = grow(nc)))
-            goto out;
-        slot = (uint32_t)nc->used++;
-    }
-    memcpy(nc->slots[slot].key, key, KEY_BYTES);
-    nc->slots[slot].expires = now_ms + window_ms;
-    link_slot(nc, slot);
-    nc->heap[nc->count++] = slot;
-    sift_up(nc, nc->count - 1);
-out:
-    pthread_mutex_unlock(&nc->lock);
-    return rc;
-}
-
-int yb_nonce_cache_set_max(struct yb_nonce_cache *nc, size_t max)
-{
-    if (!nc || max > YB_AUTH_NONCES_MAX)
-        return YB_EINVAL;
-    pthread_mutex_lock(&nc->lock);
-    nc->max = max ? max : YB_AUTH_NONCES_DEFAULT;
-    pthread_mutex_unlock(&nc->lock);
-    return 0;
-}
-
-size_t yb_nonce_cache_count(struct yb_nonce_cache *nc)
-{
-    if (!nc)
-        return 0;
-    pthread_mutex_lock(&nc->lock);
-    size_t n = nc->count;
-    pthread_mutex_unlock(&nc->lock);
-    return n;
 }
 
 /* ---- checking one request ---- */
@@ -573,6 +447,12 @@ int yb_auth_verify(const struct yb_auth_conf *a, struct yb_nonce_cache *nc,
                       "for each request",
                       YB_SIGN_YBGW_NONCE_MIN, YB_SIGN_YBGW_NONCE_MAX);
 
+    if (!c->secret)
+        return refuse(rule, "auth_signature", YB_EINVAL, err, errlen,
+                      "caller \"%s\" has no secret_file on this gateway and cannot sign: it "
+                      "authenticates by its TLS client certificate only (connect with that "
+                      "certificate and leave out the X-Ybgw-* headers)",
+                      c->name);
     if (!lower_hex64(r->signature))
         return refuse(rule, "auth_signature", YB_EINVAL, err, errlen,
                       "header X-Ybgw-Signature must be 64 lowercase hex characters "

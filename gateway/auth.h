@@ -1,12 +1,14 @@
 /*
- * auth.h - who is calling: caller authentication for a ybgw that accepts
- * calls from other ybgws (a relay, 异地就医 across provinces).
+ * auth.h - who is calling: caller authentication for the HIS systems and
+ * the other ybgws (a relay, 异地就医 across provinces) that call this gateway.
  *
- * A caller is a name, a secret shared with this gateway, and the
- * institutions (fixmedins_code) it may speak for. The calling ybgw signs
- * every request (sign.c, scheme `ybgw`); this gateway checks the signature
- * before it decodes the message, so an unsigned or forged request costs a
- * header check and one HMAC, never a parse.
+ * A caller is a name, a credential, the institutions (fixmedins_code) it may
+ * speak for, and optionally a rate limit. The credential is a secret shared
+ * with this gateway (the caller signs every request: sign.c, scheme `ybgw`),
+ * or a client certificate (mutual TLS on the HIS listener, tls.h), or both.
+ * Either is checked before the message is decoded, so an unsigned or forged
+ * request costs a header check and one HMAC (or nothing beyond the TLS
+ * handshake), never a parse.
  *
  * Wire format, four request headers:
  *   X-Ybgw-Caller: NAME        1-64 of [A-Za-z0-9._-], a `caller NAME { }` here
@@ -25,10 +27,31 @@
  * (auth_busy) rather than forget one.
  *
  * Configuration (the settings module calls yb_auth_caller_conf per block):
- *   caller_auth on;              # unsigned requests are refused
+ *   caller_auth on;              # requests from no configured caller are refused
  *   auth_window 5m;              # default 300000 ms
  *   auth_nonces 1000000;         # replay cache capacity
- *   caller hosp-nanning { secret_file secrets/hosp-nanning.key; institutions H45*; }
+ *   caller hosp-nanning {
+ *       secret_file secrets/hosp-nanning.key;  # HMAC signing (mode 0600), and/or
+ *       certificate 5F:3A:...:9C;              # SHA-256 of its client certificate (tls.h);
+ *                                              # repeatable (a renewal is one more line)
+ *       institutions H45*;                     # whom it may speak for
+ *       rate 50/s burst 100;                   # optional: N/s or N/m (ratelimit.h)
+ *   }
+ *   tls { ... }                  # the HIS listener's TLS (tls.h), kept in struct
+ *                                # yb_auth_conf because its client certificates
+ *                                # are callers' credentials
+ * A caller needs a secret_file or a certificate (or both). A fingerprint
+ * belongs to one caller only. A certificate caller needs a tls block that
+ * asks for client certificates (verify_client on or optional), checked by
+ * yb_auth_conf_check once the whole file is read.
+ *
+ * Which credential decides (txn.c): a request over TLS whose client
+ * certificate verified and is a caller's is that caller's; if it also
+ * carries X-Ybgw-Caller, the header must name the same caller and the
+ * signature must check out. Without such a certificate the signing headers
+ * decide, as before. With neither, the request is anonymous: refused when
+ * caller_auth is on. The caller's institutions and rate limit then apply,
+ * however it was identified.
  *
  * Secrets never appear in any message or log line, and are wiped on free.
  */
@@ -38,6 +61,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ratelimit.h"
+#include "tls.h"
+
 struct yb_conf;
 
 #define YB_AUTH_WINDOW_DEFAULT 300000L /* ms */
@@ -46,13 +72,18 @@ struct yb_conf;
 #define YB_AUTH_CALLERS_MAX 4096
 #define YB_AUTH_PATTERNS_MAX 256   /* institution patterns per caller */
 #define YB_AUTH_PATTERN_LEN_MAX 32 /* characters in one pattern */
+#define YB_AUTH_CERTIFICATES_MAX 16 /* fingerprints per caller */
 
 struct yb_caller {
     char *name;
-    char *secret;        /* from secret_file; wiped on free; never logged */
+    char *secret;        /* from secret_file, or NULL (certificate only); wiped on
+                            free; never logged */
     char **institutions; /* patterns: an exact fixmedins_code, a prefix ending
                             in '*' (H45*), or "*" alone = any */
     int n_institutions;
+    unsigned char (*certificates)[YB_TLS_FINGERPRINT_LEN]; /* SHA-256 fingerprints */
+    int n_certificates;
+    struct yb_rate rate; /* rate N/s [burst M]; per 0: no limit */
 };
 
 struct yb_auth_conf {
@@ -61,27 +92,40 @@ struct yb_auth_conf {
     size_t max_nonces; /* auth_nonces: replay cache capacity; 0 = the default */
     struct yb_caller *callers;
     int n_callers;
+    struct yb_tls_conf tls; /* tls { }: the HIS listener's TLS (tls.h) */
 };
 
 /* Set the defaults (window, capacity) in a zeroed or fresh struct. */
 void yb_auth_conf_init(struct yb_auth_conf *a);
 
-/* Parse one `caller NAME { secret_file FILE; institutions PATTERN...; }`
- * block (d is the `caller` directive) and append it to a. FILE is relative
- * to the file that names it; a group- or world-readable secret file is
- * refused (yb_sign_load_secret). `institutions` may repeat; its patterns add
- * up. A duplicate name, a bad name, a missing secret_file or institutions,
- * an unknown directive in the block or a bad pattern: YB_EINVAL with
- * "file:line: reason" in err, and a is left as it was. Pointers from
- * yb_auth_find are invalidated by a later append. */
+/* Parse one `caller NAME { secret_file FILE; certificate FP; institutions
+ * PATTERN...; rate N/s [burst M]; }` block (d is the `caller` directive) and
+ * append it to a. FILE is relative to the file that names it; a group- or
+ * world-readable secret file is refused (yb_sign_load_secret).
+ * `institutions` and `certificate` may repeat and add up. A duplicate name,
+ * a bad name, neither secret_file nor certificate, no institutions, an
+ * unknown directive in the block, a bad pattern, fingerprint or rate, or a
+ * fingerprint another caller already has: YB_EINVAL with "file:line: reason"
+ * in err, and a is left as it was. Pointers from yb_auth_find are
+ * invalidated by a later append. */
 int yb_auth_caller_conf(const struct yb_conf *d, struct yb_auth_conf *a, char *err, size_t errlen);
 
-/* Free the callers (wiping their secrets) and leave a empty (n_callers 0);
- * required, window_ms and max_nonces are kept. */
+/* Checks that span directives, once the whole file is read (root is its
+ * tree, for file:line): a caller with a certificate needs a tls block with
+ * verify_client on or optional. 0 or YB_EINVAL with err. */
+int yb_auth_conf_check(const struct yb_auth_conf *a, const struct yb_conf *root, char *err,
+                       size_t errlen);
+
+/* Free the callers (wiping their secrets) and the tls block, and leave a
+ * empty (n_callers 0); required, window_ms and max_nonces are kept. */
 void yb_auth_conf_free(struct yb_auth_conf *a);
 
 /* The caller called name, or NULL. */
 const struct yb_caller *yb_auth_find(const struct yb_auth_conf *a, const char *name);
+
+/* The caller whose `certificate` is fp (a SHA-256 fingerprint), or NULL. */
+const struct yb_caller *yb_auth_find_certificate(const struct yb_auth_conf *a,
+                                                 const unsigned char fp[YB_TLS_FINGERPRINT_LEN]);
 
 /* ---- the replay cache ---- */
 struct yb_nonce_cache;
@@ -124,7 +168,9 @@ struct yb_auth_request {
  *   auth_caller     bad or unknown caller name             YB_EINVAL / YB_ENOENT
  *   auth_time       bad timestamp, or outside the window   YB_EINVAL
  *   auth_nonce      nonce of the wrong length or charset   YB_EINVAL
- *   auth_signature  malformed, or not this body's          YB_EINVAL
+ *   auth_signature  malformed, or not this body's, or the   YB_EINVAL
+ *                   caller has no secret_file here (it
+ *                   authenticates by certificate only)
  *   auth_replay     nonce already used                     YB_EEXIST
  *   auth_busy       replay cache full                      YB_ELIMIT
  * The nonce is recorded only once the signature checks out, so a forger

@@ -515,6 +515,8 @@ int yb_parse_msec(const char *s, long *out)
         mult = 60000;
     else if (strcmp(suffix, "h") == 0)
         mult = 3600000;
+    else if (strcmp(suffix, "d") == 0)
+        mult = 86400000;
     else
         return YB_EINVAL;
     unsigned long v;

@@ -6,6 +6,11 @@
  * answer, as the connection cannot be trusted past that), and a body between
  * max_body and that hard cap gets a platform-style envelope with HTTP 413,
  * so the usual oversized message is answered in a form the HIS can read.
+ *
+ * With a tls block (tls.h) every connection is built on a TLS bufferevent
+ * (evhttp_set_bevcb) with the server's context, so the handshake, and the
+ * client certificate check it includes, is over before evhttp parses a
+ * byte; plain HTTP to that port gets no answer.
  */
 #include "listen.h"
 
@@ -21,6 +26,7 @@
 
 #include "server.h"
 #include "settings.h"
+#include "tls.h"
 #include "txn.h"
 
 /* If path is the service path followed by "/INFNO", copy INFNO into out. */
@@ -94,6 +100,15 @@ static void on_request(struct evhttp_request *req, void *arg)
     yb_txn_start(w, snap, req, body, len, infno[0] ? infno : NULL);
 }
 
+/* evhttp's factory for a new connection's bufferevent: TLS on this worker's
+ * loop. On NULL evhttp would fall back to plain HTTP; txn.c refuses a plain
+ * request when the server speaks TLS, so that cannot open a way around it. */
+static struct bufferevent *tls_bufferevent(struct event_base *base, void *arg)
+{
+    struct yb_worker *w = arg;
+    return yb_tls_bufferevent(base, w->server->tls);
+}
+
 int yb_listen_start(struct yb_worker *w, const struct yb_settings *s, int share_port, char *err,
                     size_t errlen)
 {
@@ -133,6 +148,8 @@ int yb_listen_start(struct yb_worker *w, const struct yb_settings *s, int share_
     evhttp_set_timeout(w->http, (int)((s->read_timeout_ms + 999) / 1000));
     evhttp_set_default_content_type(w->http, "application/json;charset=UTF-8");
     evhttp_set_gencb(w->http, on_request, w);
+    if (w->server->tls)
+        evhttp_set_bevcb(w->http, tls_bufferevent, w);
     unsigned flags = LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
     if (share_port)
         flags |= LEV_OPT_REUSEABLE_PORT;

@@ -68,6 +68,7 @@ enum {
     F_UPSTREAM_DURATION,
     F_UPSTREAM_ERRORS,
     F_FINDINGS,
+    F_CALLER_LIMITED,
     N_FAMILIES
 };
 
@@ -107,6 +108,11 @@ static const struct family family_templates[N_FAMILIES] = {
                     .n_labels = 2,
                     .label_names = {"source", "severity"},
                     .max_series = FAMILY_MAX_SERIES},
+    [F_CALLER_LIMITED] = {.name = "ybgw_caller_limited_total",
+                          .help = "Requests refused (HTTP 429) by a caller's rate limit.",
+                          .n_labels = 1,
+                          .label_names = {"caller"},
+                          .max_series = FAMILY_MAX_SERIES},
 };
 
 /* ---- label values ---- */
@@ -368,6 +374,20 @@ void yb_metrics_upstream_error(struct yb_metrics *m, const char *upstream, const
 void yb_metrics_finding(struct yb_metrics *m, const char *source, const char *severity)
 {
     count2(m, F_FINDINGS, source, severity);
+}
+
+void yb_metrics_caller_limited(struct yb_metrics *m, const char *caller)
+{
+    char clean[LABEL_MAX + 1];
+    if (!m)
+        return;
+    clean_label(caller, clean);
+    const char *labels[MAX_LABELS] = {clean, NULL};
+    pthread_mutex_lock(&m->lock);
+    struct series *s = series_for(&m->families[F_CALLER_LIMITED], labels);
+    if (s)
+        s->count++;
+    pthread_mutex_unlock(&m->lock);
 }
 
 void yb_metrics_inflight(struct yb_metrics *m, int delta)

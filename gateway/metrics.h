@@ -23,6 +23,8 @@ void yb_metrics_upstream_latency(struct yb_metrics *m, const char *upstream, dou
 void yb_metrics_upstream_error(struct yb_metrics *m, const char *upstream, const char *kind);
 /* A finding by rule source ("schema", "envelope", "codeset.drug", ...) and severity word. */
 void yb_metrics_finding(struct yb_metrics *m, const char *source, const char *severity);
+/* A request refused by its caller's rate limit (caller: a configured name). */
+void yb_metrics_caller_limited(struct yb_metrics *m, const char *caller);
 void yb_metrics_inflight(struct yb_metrics *m, int delta);
 void yb_metrics_reload(struct yb_metrics *m, int ok);
 

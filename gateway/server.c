@@ -17,6 +17,8 @@
  */
 #include "server.h"
 
+#include "config.h"
+
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/thread.h>
@@ -24,11 +26,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin.h"
 #include "health.h"
+#include "idem.h"
+#include "journal.h"
 #include "listen.h"
 #include "log.h"
+#include "resolve.h"
 #include "txn.h"
 #include "upstream.h"
 
@@ -91,6 +97,7 @@ int yb_server_reload(struct yb_server *server)
     if (!next) {
         yb_log(YB_LOG_ERROR, "server", "reload failed, keeping the running configuration: %s",
                err);
+        yb_journal_audit(server->journal, "reload_failed", "SIGHUP", err);
         yb_metrics_reload(server->metrics, 0);
         return -1;
     }
@@ -107,9 +114,21 @@ int yb_server_reload(struct yb_server *server)
         yb_log(YB_LOG_WARN, "server",
                "listen, admin_listen, workers, max_headers, read_timeout and a larger max_body "
                "changed in the file but take full effect only after a restart");
+    if (!yb_tls_conf_same(&a->auth.tls, &b->auth.tls))
+        yb_log(YB_LOG_WARN, "server",
+               "the tls block changed in the file but the HIS listener keeps the TLS settings it "
+               "started with until a restart (callers' certificates apply now)");
+    if (strcmp(a->journal.path, b->journal.path) != 0 ||
+        a->journal.personal != b->journal.personal || a->journal.sync_full != b->journal.sync_full)
+        yb_log(YB_LOG_WARN, "server",
+               "journal path, personal and sync changed in the file but take effect only "
+               "after a restart");
     yb_log_set_level(b->log_level);
     yb_log(YB_LOG_INFO, "server", "configuration generation %u in use (%zu plugins)",
            next->generation, yb_plugins_count(next->plugins));
+    char detail[1200];
+    snprintf(detail, sizeof(detail), "generation %u from %s", next->generation, server->conf_path);
+    yb_journal_audit(server->journal, "reload", "SIGHUP", detail);
     yb_metrics_reload(server->metrics, 1);
     yb_nonce_cache_set_max(server->nonces, b->auth.max_nonces);
     if (!atomic_load(&server->draining)) {
@@ -230,6 +249,50 @@ static void on_hangup(evutil_socket_t sig, short what, void *arg)
     yb_server_reload(arg);
 }
 
+/* One index entry per journal row of an idempotent transaction. */
+static int load_entry(void *arg, const struct yb_jrow *row)
+{
+    int state = row->status == YB_J_ANSWERED ? YB_IDEM_ANSWERED
+                : row->status == YB_J_FAILED ? YB_IDEM_FAILED
+                                             : YB_IDEM_UNKNOWN;
+    int rc = yb_idem_put(arg, row->msgid, row->infno, row->req_hash, state, row->id,
+                         row->received_at);
+    return rc == YB_ENOMEM ? rc : 0; /* a row the index cannot key is skipped */
+}
+
+/* The journal, the idempotency index filled from it, and the resolver. */
+static int open_journal(struct yb_server *server, const struct yb_settings *s, char *err,
+                        size_t errlen)
+{
+    unsigned recovered = 0;
+    server->journal = yb_journal_open(&s->journal, s->pii, s->node_name, &recovered, err, errlen);
+    if (!server->journal)
+        return -1;
+    if (recovered)
+        yb_log(YB_LOG_WARN, "server",
+               "journal: %u transaction%s left in flight by the last run %s now unknown; they "
+               "are resolved by reversal or by an operator (ybgwctl journal list --status "
+               "unknown)",
+               recovered, recovered == 1 ? "" : "s", recovered == 1 ? "is" : "are");
+    long window = s->journal.idempotent_window_ms;
+    server->idem = yb_idem_new(window);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t now = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+    if (!server->idem ||
+        yb_journal_scan(server->journal, window > 0 ? now - window : 0, load_entry, server->idem)) {
+        snprintf(err, errlen, "journal: cannot load the idempotency index (out of memory)");
+        return -1;
+    }
+    char detail[200];
+    snprintf(detail, sizeof(detail), "ybgw %s started; %u recovered as unknown; %zu msgids indexed",
+             PACKAGE_VERSION, recovered, yb_idem_count(server->idem));
+    yb_journal_audit(server->journal, "start", s->node_name, detail);
+    yb_log(YB_LOG_INFO, "server", "journal %s: %zu settlement msgids indexed", s->journal.path,
+           yb_idem_count(server->idem));
+    return 0;
+}
+
 int yb_server_run(const char *conf_path, struct yb_snapshot *first)
 {
     struct yb_server server;
@@ -245,12 +308,24 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
     server.n_workers = s->workers;
     server.workers = calloc(s->workers, sizeof(*server.workers));
     server.nonces = yb_nonce_cache_new(s->auth.max_nonces);
+    server.limits = yb_ratelimit_new();
+    server.tls = yb_tls_hold(&s->auth.tls); /* the listener's, for the process's life */
     atomic_init(&workers_done, 0);
-    if (!server.metrics || !server.base || !server.workers || !server.nonces) {
+    if (!server.metrics || !server.base || !server.workers || !server.nonces || !server.limits ||
+        (s->auth.tls.enabled && !server.tls)) {
         yb_log(YB_LOG_ERROR, "server", "out of memory");
         goto out;
     }
     yb_log_set_level(s->log_level);
+    if (server.tls)
+        yb_log(YB_LOG_INFO, "server", "the HIS listener speaks TLS only (verify_client %s)",
+               s->auth.tls.verify_client == YB_TLS_VERIFY_ON         ? "on"
+               : s->auth.tls.verify_client == YB_TLS_VERIFY_OPTIONAL ? "optional"
+                                                                     : "off");
+    if (open_journal(&server, s, err, sizeof(err))) {
+        yb_log(YB_LOG_ERROR, "server", "%s", err);
+        goto out;
+    }
     unsigned started = 0;
     for (unsigned i = 0; i < server.n_workers; i++) {
         if (worker_init(&server, &server.workers[i], (int)i, s, err, sizeof(err))) {
@@ -283,8 +358,10 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
     }
     server.started = started;
     atomic_store(&server.ready, started == server.n_workers);
-    if (!atomic_load(&server.draining))
+    if (!atomic_load(&server.draining)) {
         server.health = yb_health_start(server.base, first);
+        server.resolver = yb_resolver_start(&server, s->journal.resolve_interval_ms);
+    }
     yb_log(YB_LOG_INFO, "server",
            "serving HIS on %s (%s and /), admin on %s, %u worker%s, %zu plugin%s, upstream %s",
            s->listen, s->service_path, s->admin_listen, server.n_workers,
@@ -298,6 +375,10 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
     yb_log(YB_LOG_INFO, "server", "stopped");
 out:
     yb_health_stop(server.health);
+    /* everything queued reaches the disk before the loops it calls back on go */
+    yb_journal_close(server.journal);
+    yb_resolver_stop(server.resolver);
+    yb_idem_free(server.idem);
     if (server.workers)
         for (unsigned i = 0; i < server.n_workers; i++)
             worker_free(&server.workers[i]);
@@ -316,6 +397,8 @@ out:
     yb_snapshot_release(server.current);
     yb_metrics_free(server.metrics);
     yb_nonce_cache_free(server.nonces);
+    yb_ratelimit_free(server.limits);
+    yb_tls_release(server.tls);
     pthread_mutex_destroy(&server.snap_lock);
     return rc;
 }

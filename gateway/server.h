@@ -29,6 +29,9 @@ struct evhttp_bound_socket;
 struct yb_upstream_client;
 struct yb_txn;
 struct yb_health;
+struct yb_journal;
+struct yb_idem;
+struct yb_resolver;
 
 struct yb_snapshot {
     atomic_int refs;
@@ -75,7 +78,18 @@ struct yb_server {
     /* nonces of signed calls, shared by the workers and kept across reloads
      * (its capacity is the first configuration's auth_nonces) */
     struct yb_nonce_cache *nonces;
+    /* callers' rate-limit buckets, shared by the workers and kept across
+     * reloads (ratelimit.h) */
+    struct yb_ratelimit *limits;
+    /* the HIS listener's TLS context, from the first configuration (NULL:
+     * plain HTTP); a reload does not change it (tls.h) */
+    struct ssl_ctx_st *tls;
     unsigned started; /* worker threads running */
+    /* the journal, the idempotency index and the resolver: process-wide,
+     * opened from the first configuration, kept across reloads */
+    struct yb_journal *journal;
+    struct yb_idem *idem;
+    struct yb_resolver *resolver;
 };
 
 /* Build a snapshot from a configuration file. NULL with a reason in err. */

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "log.h"
+#include "pii.h"
 #include "sign.h"
 
 static const char *const policy_names[] = {"reject", "warn", "off", NULL};
@@ -232,6 +234,14 @@ static int set_caller(const struct yb_conf *d, const struct yb_conf_command *cmd
     return yb_auth_caller_conf(d, &s->auth, err, errlen);
 }
 
+static int set_tls(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
+                   char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    (void)cmd;
+    return yb_tls_conf(d, &s->auth.tls, err, errlen);
+}
+
 static int set_auth_nonces(const struct yb_conf *d, const struct yb_conf_command *cmd,
                            void *target, char *err, size_t errlen)
 {
@@ -244,6 +254,23 @@ static int set_auth_nonces(const struct yb_conf *d, const struct yb_conf_command
                              (unsigned)YB_AUTH_NONCES_MAX, d->argv[0]);
     s->auth.max_nonces = (size_t)n;
     return 0;
+}
+
+static int set_personal_field(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                              void *target, char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    (void)cmd;
+    return yb_pii_conf(s->pii, d, err, errlen);
+}
+
+static int set_journal(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
+                       char *err, size_t errlen)
+{
+    struct yb_settings *s = target;
+    if (d->argc != 0 || !d->has_block)
+        return yb_conf_error(d, err, errlen, "journal takes a { ... } block");
+    return yb_journal_conf_parse(d, &s->journal, err, errlen);
 }
 
 #define OFF(field) offsetof(struct yb_settings, field)
@@ -272,6 +299,10 @@ static const struct yb_conf_command main_commands[] = {
     {"auth_window", 1, 1, 0, yb_conf_set_msec, OFF(auth.window_ms), 0},
     {"auth_nonces", 1, 1, 0, set_auth_nonces, 0, 0},
     {"caller", 1, 1, 1, set_caller, 0, 0},
+    {"tls", 0, 0, 1, set_tls, 0, 0},
+    {"personal_field", 2, 2, 0, set_personal_field, 0, 0},
+    {"journal", 0, 0, 1, set_journal, 0, 0},
+    {"access_log", 1, 1, 0, yb_access_conf, OFF(access_log), 0},
     {"envelope", 0, 0, 1, set_envelope, 0, 0},
     {"codes", 0, 0, 1, set_codes, 0, 0},
     {"upstream", 1, 1, 1, set_upstream, 0, 0},
@@ -301,8 +332,11 @@ static int set_defaults(struct yb_settings *s)
     s->schemas = strdup("conf/schemas");
     s->data_dir = strdup("codesets");
     s->node_name = strdup("ybgw");
+    s->pii = yb_pii_new();
+    if (yb_journal_conf_init(&s->journal))
+        return YB_ENOMEM;
     return s->listen && s->admin_listen && s->service_path && s->schemas && s->data_dir &&
-                   s->node_name
+                   s->node_name && s->pii
                ? 0
                : YB_ENOMEM;
 }
@@ -333,6 +367,15 @@ struct yb_settings *yb_settings_load(const char *path, char *err, size_t errlen)
                       "json_depth must be between 4 and 256");
         goto fail;
     }
+    if (yb_journal_conf_check(&s->journal, err, errlen)) {
+        const struct yb_conf *j = yb_conf_find(s->tree, "journal");
+        if (j) {
+            char why[512];
+            snprintf(why, sizeof(why), "%s", err);
+            yb_conf_error(j, err, errlen, "%s", why);
+        }
+        goto fail;
+    }
     if (s->max_headers < 1024) {
         yb_conf_error(yb_conf_find(s->tree, "max_headers"), err, errlen,
                       "max_headers must be at least 1k");
@@ -358,6 +401,8 @@ struct yb_settings *yb_settings_load(const char *path, char *err, size_t errlen)
                       "caller_auth is on but no caller NAME { } is configured: nobody could call");
         goto fail;
     }
+    if (yb_auth_conf_check(&s->auth, s->tree, err, errlen))
+        goto fail;
     if (s->max_hops < 1 || s->max_hops > 32) {
         yb_conf_error(yb_conf_find(s->tree, "max_hops"), err, errlen,
                       "max_hops must be between 1 and 32");
@@ -428,6 +473,9 @@ void yb_settings_free(struct yb_settings *s)
     for (int i = 0; i < s->n_plugins; i++)
         free(s->plugins[i].name);
     free(s->plugins);
+    yb_pii_free(s->pii);
+    yb_journal_conf_free(&s->journal);
+    yb_access_dest_free(s->access_log);
     yb_conf_free(s->tree);
     free(s->path);
     free(s);

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "envelope.h"
+#include "journal.h"
 #include "upstream.h"
 
 #define YB_MAX_WORKERS 64
@@ -22,6 +23,9 @@ struct yb_kind_policy {
     char *kind;
     int policy; /* enum yb_policy */
 };
+
+struct yb_pii;
+struct yb_access_dest;
 
 struct yb_plugin_conf {
     char *name;
@@ -69,6 +73,14 @@ struct yb_settings {
 
     /* callers that sign their requests (relays, other gateways) */
     struct yb_auth_conf auth;
+
+    /* personal fields and their masks: built in, plus `personal_field NAME KIND;` */
+    struct yb_pii *pii;
+    struct yb_access_dest *access_log; /* `access_log stderr|off|PATH;`; NULL: stderr */
+
+    /* journal { }: the path and the rest are read once, at start (server.c);
+     * the idempotent and unknown rules follow reloads */
+    struct yb_journal_conf journal;
 
     struct yb_plugin_conf *plugins; /* in configured (= hook) order */
     int n_plugins;

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include "access.h"
 #include "breaker.h"
 #include "codec_json.h"
 #include "codec_xml.h"
@@ -119,11 +120,6 @@ static const char *text_safe(const char *v, char *out, size_t cap, int spaces)
     return out;
 }
 
-static const char *log_safe(const char *v, char *out, size_t cap)
-{
-    return text_safe(v, out, cap, 0);
-}
-
 static void finish(struct yb_txn *txn)
 {
     double ms = yb_elapsed_ms(&txn->t_start);
@@ -134,14 +130,25 @@ static void finish(struct yb_txn *txn)
                            e->severity == YB_DIAG_ERROR ? "error"
                            : e->severity == YB_DIAG_WARN ? "warn"
                                                          : "note");
-    char infno[16], msgid[48], why[200], hops[520];
-    yb_log(YB_LOG_INFO, "access",
-           "infno=%s msgid=%s route=%s outcome=%s http=%d ms=%.3f up_ms=%.3f calls=%d caller=%s "
-           "why=\"%s\" hops=\"%s\"",
-           log_safe(txn->infno, infno, sizeof(infno)), log_safe(txn->msgid, msgid, sizeof(msgid)),
-           txn->route ? txn->route : "-", outcome_words[txn->outcome], txn->http_status, ms,
-           txn->upstream_ms, txn->attempts, txn->caller ? txn->caller : "-",
-           text_safe(txn->route_why, why, sizeof(why), 1), text_safe(txn->hops, hops, sizeof(hops), 1));
+    /* the platform's infcode only when the platform answered (not our own -1) */
+    int answered = txn->outcome == YB_OUTCOME_OK || txn->outcome == YB_OUTCOME_PLATFORM_ERROR;
+    struct yb_access line = {
+        .infno = txn->infno,
+        .msgid = txn->msgid,
+        .fixmedins_code = txn->request ? yb_node_get_text(txn->request, "fixmedins_code") : NULL,
+        .route = txn->route,
+        .outcome = outcome_words[txn->outcome],
+        .http = txn->http_status,
+        .ms = ms,
+        .up_ms = txn->upstream_ms,
+        .calls = txn->attempts,
+        .caller = txn->caller,
+        .why = txn->route_why,
+        .hops = txn->hops,
+        .journal = txn->journal_id,
+        .infcode = answered && txn->response ? yb_node_get_text(txn->response, "infcode") : NULL,
+    };
+    yb_access_write(txn->snap ? txn->snap->settings->access_log : NULL, &line);
     unlink_txn(txn);
     if (txn->snap)
         yb_snapshot_release(txn->snap);
@@ -191,11 +198,35 @@ static void answer_written(struct evhttp_request *req, void *arg)
     w->unflushed--;
 }
 
+/* An internal transaction's answer: JSON to its callback. Frees the txn. */
+static void reply_internal(struct yb_txn *txn, int status, struct yb_node *env)
+{
+    txn->http_status = status;
+    struct yb_buf body;
+    yb_buf_init(&body, 0);
+    if (!env || yb_json_encode(env, &body)) {
+        yb_buf_reset(&body);
+        txn->outcome = YB_OUTCOME_GATEWAY_ERROR;
+        yb_txn_journal_end(txn, env, NULL, 0);
+    } else {
+        yb_txn_journal_end(txn, env, body.data, body.len);
+    }
+    txn->http_status = status;
+    txn->internal_done(txn->internal_arg, txn->outcome, body.data ? body.data : "", body.len);
+    yb_buf_free(&body);
+    finish(txn);
+}
+
 /* Encode env in the caller's format and send it. Frees the txn. */
 static void reply(struct yb_txn *txn, int status, struct yb_node *env)
 {
+    if (!txn->req) {
+        reply_internal(txn, status, env);
+        return;
+    }
     struct evhttp_request *req = txn->req;
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+    txn->http_status = status; /* for the journal, before the body goes */
     struct yb_buf body;
     yb_buf_init(&body, 0);
     int rc = YB_ENOMEM;
@@ -222,6 +253,10 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
         txn->outcome = YB_OUTCOME_GATEWAY_ERROR;
         status = 500;
     }
+    if (txn->format == YB_FORMAT_JSON && !rc)
+        yb_txn_journal_end(txn, env, body.data, body.len);
+    else
+        yb_txn_journal_end(txn, env, NULL, 0);
     if (txn->format == YB_FORMAT_XML) {
         char ct[80];
         snprintf(ct, sizeof(ct), "text/xml;charset=%s", txn->encoding);
@@ -237,6 +272,11 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
     }
     if (txn->hops)
         evhttp_add_header(out, "X-Ybgw-Hops", txn->hops);
+    if (txn->replay) {
+        char id[24];
+        snprintf(id, sizeof(id), "%lld", (long long)txn->journal_id);
+        evhttp_add_header(out, "X-Ybgw-Replay", id);
+    }
     evhttp_add_header(out, "X-Ybgw-Outcome", outcome_words[txn->outcome]);
     if (txn->worker->draining)
         evhttp_add_header(out, "Connection", "close");
@@ -260,6 +300,11 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
     if (eb)
         evbuffer_free(eb);
     finish(txn);
+}
+
+void yb_txn_reply(struct yb_txn *txn, int status, struct yb_node *env)
+{
+    reply(txn, status, env);
 }
 
 /* Answer with the findings gathered so far (errors in err_msg). */
@@ -293,6 +338,7 @@ void yb_txn_abort(struct yb_txn *txn)
     if (txn->call) {
         yb_upstream_cancel(txn->call);
         txn->call = NULL;
+        txn->maybe_processed = 1; /* it may have left */
     }
     yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "shutdown", "gateway",
                 "gateway shut down before the platform answered; the outcome of this %s at the "
@@ -393,10 +439,14 @@ static void send_upstream(struct yb_txn *txn);
 /* What a HIS should do about a call that failed this way: a message that
  * never left can be sent again; one that may have arrived must be looked
  * up first (a blind repeat could settle twice). */
-static const char *after_failure(int status)
+static const char *after_failure(const struct yb_txn *txn, int status)
 {
+    if (status != YB_UP_CONNECT && status != YB_UP_TLS &&
+        yb_settings_retry_safe(txn->snap->settings, txn->infno))
+        return "it is a query (safe_to_retry) and may be sent again";
     switch (status) {
     case YB_UP_CONNECT:
+    case YB_UP_TLS: /* the handshake failed: nothing was sent */
         return "the message was not delivered and may be sent again";
     case YB_UP_TOO_LARGE:
         return "the platform answered, too long to read: query its outcome before sending it "
@@ -432,11 +482,11 @@ static void upstream_failed(struct yb_txn *txn, const struct yb_upstream_result 
     if (res->status == YB_UP_HTTP)
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
                     "upstream %s answered HTTP %ld%s; %s", txn->route, res->http_code, tries,
-                    after_failure(res->status));
+                    after_failure(txn, res->status));
     else
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", word, "upstream",
                     "upstream %s: %s (%s)%s; %s", txn->route, word,
-                    res->detail ? res->detail : "", tries, after_failure(res->status));
+                    res->detail ? res->detail : "", tries, after_failure(txn, res->status));
 }
 
 /* The chain the answer came back through: a relay's, when it extends ours. */
@@ -461,6 +511,9 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
     yb_metrics_upstream_latency(server->metrics, txn->route, res->total_ms / 1e3);
     yb_breaker_record(ups->breakers[txn->endpoint], &ups->breaker,
                       !yb_upstream_endpoint_failed(res), yb_monotonic_ms());
+    /* only a refused connection or a failed handshake proves nothing left */
+    if (res->status != YB_UP_CONNECT && res->status != YB_UP_TLS)
+        txn->maybe_processed = 1;
     if (res->status != YB_UP_OK) {
         upstream_failed(txn, res);
         return;
@@ -475,20 +528,30 @@ static void upstream_done(void *arg, const struct yb_upstream_result *res)
     if (yb_json_decode(pool, res->body, res->len, &limits, &answer, err, sizeof(err)) ||
         answer->type != YB_NODE_OBJECT) {
         yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
+        yb_log(YB_LOG_WARN, "upstream", "%s endpoint %s: HTTP %ld, %zu bytes that are not a "
+               "JSON envelope (%s)", txn->route, res->endpoint ? res->endpoint : "?",
+               res->http_code, res->len, answer ? "not an object" : err);
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
-                    "upstream %s: the answer is not a JSON envelope (%s)", txn->route,
-                    answer ? "not an object" : err);
+                    "upstream %s answered HTTP %ld with something that is not a platform answer "
+                    "(%zu bytes, not a JSON envelope); %s",
+                    txn->route, res->http_code, res->len, after_failure(txn, YB_UP_TRUNCATED));
         return;
     }
     const char *infcode = yb_node_get_text(answer, "infcode");
     if (!infcode) {
         yb_metrics_upstream_error(server->metrics, txn->route, "bad_answer");
+        yb_log(YB_LOG_WARN, "upstream", "%s endpoint %s: an envelope without infcode",
+               txn->route, res->endpoint ? res->endpoint : "?");
         yb_txn_fail(txn, 200, YB_OUTCOME_UPSTREAM_ERROR, "", "bad_answer", "upstream",
-                    "upstream %s: the answer has no infcode", txn->route);
+                    "upstream %s answered an envelope without infcode, so its outcome cannot be "
+                    "read; %s",
+                    txn->route, after_failure(txn, YB_UP_TRUNCATED));
         return;
     }
     txn->response = answer;
     txn->outcome = strcmp(infcode, "0") == 0 ? YB_OUTCOME_OK : YB_OUTCOME_PLATFORM_ERROR;
+    txn->answered = 1;
+    txn->infcode = (int)strtol(infcode, NULL, 10);
     int rc = yb_plugins_on_response(txn->snap->plugins, txn);
     if (rc != YB_PASS || txn->diag.errors) {
         /* The platform has acted: say so, with its reference, whatever the plugin thought. */
@@ -561,6 +624,11 @@ static void send_upstream(struct yb_txn *txn)
     }
 }
 
+void yb_txn_send(struct yb_txn *txn)
+{
+    send_upstream(txn);
+}
+
 static void forward(struct yb_txn *txn)
 {
     const struct yb_settings *s = txn->snap->settings;
@@ -590,7 +658,7 @@ static void forward(struct yb_txn *txn)
                     "the message could not be encoded for the platform");
         return;
     }
-    send_upstream(txn);
+    yb_txn_journal_forward(txn);
 }
 
 /* ---- the request ---- */
@@ -656,7 +724,8 @@ static struct yb_txn *txn_new(struct yb_worker *worker, struct yb_snapshot *snap
         yb_snapshot_release(snap);
         yb_pool_destroy(pool);
         yb_pool_destroy(answer);
-        evhttp_send_error(req, 503, "out of memory");
+        if (req)
+            evhttp_send_error(req, 503, "out of memory");
         return NULL;
     }
     txn->pool = pool;
@@ -666,6 +735,9 @@ static struct yb_txn *txn_new(struct yb_worker *worker, struct yb_snapshot *snap
     txn->req = req;
     txn->infno = "";
     clock_gettime(CLOCK_MONOTONIC, &txn->t_start);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    txn->received_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
     /* findings live with the answer: a request that filled its pool still
      * gets told why (the diag caps its own entries) */
     yb_diag_init(&txn->diag, answer, 64);
@@ -771,58 +843,132 @@ static int plugin_stopped(struct yb_txn *txn, int rc, const char *stage)
     return 0;
 }
 
-/* A signed call (X-Ybgw-Caller and its companions) is verified before its
- * body is read; an unsigned one passes only when caller_auth is off.
+/* The caller's rate limit (ratelimit.h), after authentication and before
+ * the body is decoded. Returns 0 to go on, -1 when answered (HTTP 429 with
+ * Retry-After). */
+static int check_rate(struct yb_txn *txn, const struct yb_caller *c)
+{
+    if (c->rate.per == 0)
+        return 0;
+    struct yb_server *server = txn->worker->server;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long retry_ms = 0;
+    if (yb_ratelimit_take(server->limits, c->name, &c->rate,
+                          (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+                          &retry_ms) != YB_ELIMIT)
+        return 0; /* taken, or a table that cannot track it (passes, ratelimit.h) */
+    long seconds = retry_ms > 0 ? (retry_ms + 999) / 1000 : 1;
+    char retry[24];
+    snprintf(retry, sizeof(retry), "%ld", seconds);
+    evhttp_add_header(evhttp_request_get_output_headers(txn->req), "Retry-After", retry);
+    yb_metrics_caller_limited(server->metrics, c->name);
+    yb_txn_fail(txn, 429, YB_OUTCOME_REJECTED, "", "rate_limit", "auth",
+                "caller %s is over its rate limit of %u requests per %s (burst %u): send again "
+                "in %ld s (Retry-After); the message was not read",
+                c->name, c->rate.per, c->rate.period_ms == 1000 ? "second" : "minute",
+                c->rate.burst, seconds);
+    return -1;
+}
+
+/* Who is calling, decided before the body is read (auth.h): a verified
+ * client certificate that is a caller's (mutual TLS), or a signed call
+ * (X-Ybgw-Caller and its companions); when both are present they must name
+ * the same caller and the signature must check out. An anonymous call
+ * passes only when caller_auth is off. A plain-HTTP request to a TLS
+ * listener is refused whatever it carries. Then the caller's rate limit.
  * Returns 0 to go on (*out: the caller or NULL), -1 when answered. */
 static int check_caller(struct yb_txn *txn, const char *body, size_t len,
                         const struct yb_caller **out)
 {
     const struct yb_settings *s = txn->snap->settings;
+    struct yb_server *server = txn->worker->server;
     struct evkeyvalq *h = evhttp_request_get_input_headers(txn->req);
     const char *caller = evhttp_find_header(h, "X-Ybgw-Caller");
+    struct yb_tls_peer peer;
     *out = NULL;
-    if (!caller && !s->auth.required)
-        return 0; /* an unsigned call where none is required: nothing more to look up */
-    struct yb_auth_request r = {
-        .caller = caller,
-        .timestamp = evhttp_find_header(h, "X-Ybgw-Timestamp"),
-        .nonce = evhttp_find_header(h, "X-Ybgw-Nonce"),
-        .signature = evhttp_find_header(h, "X-Ybgw-Signature"),
-        .body = body,
-        .len = len,
-    };
+    yb_tls_peer_of(txn->req, &peer);
+    const struct yb_caller *by_cert =
+        peer.certificate ? yb_auth_find_certificate(&s->auth, peer.fingerprint) : NULL;
+    if (!caller && !by_cert && !s->auth.required && (peer.tls || !server->tls))
+        return 0; /* an anonymous call where none is refused: nothing more to look up */
     if (!txn->encoding[0])
         snprintf(txn->encoding, sizeof(txn->encoding), "UTF-8");
-    if (!r.caller) {
-        yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_missing", "auth",
-                    "this gateway accepts only signed calls (caller_auth on): the request has no "
-                    "X-Ybgw-Caller header; the message was not read");
+    if (server->tls && !peer.tls) {
+        /* only when evhttp fell back to a plain connection (listen.c) */
+        yb_txn_fail(txn, 400, YB_OUTCOME_REJECTED, "", "tls_required", "auth",
+                    "this gateway accepts only HTTPS (TLS) on this port; the message was not "
+                    "read");
         return -1;
     }
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    const char *rule = "auth";
-    char err[320];
-    if (yb_auth_verify(&s->auth, txn->worker->server->nonces, &r,
-                       (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, out, &rule, err,
-                       sizeof(err))) {
-        yb_txn_fail(txn, strcmp(rule, "auth_busy") == 0 ? 503 : 401, YB_OUTCOME_REJECTED, "", rule,
-                    "auth", "%s; the message was not read", err);
+    const struct yb_caller *c = by_cert;
+    if (caller) {
+        struct yb_auth_request r = {
+            .caller = caller,
+            .timestamp = evhttp_find_header(h, "X-Ybgw-Timestamp"),
+            .nonce = evhttp_find_header(h, "X-Ybgw-Nonce"),
+            .signature = evhttp_find_header(h, "X-Ybgw-Signature"),
+            .body = body,
+            .len = len,
+        };
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        const char *rule = "auth";
+        char err[320];
+        const struct yb_caller *signer = NULL;
+        if (yb_auth_verify(&s->auth, server->nonces, &r,
+                           (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, &signer, &rule,
+                           err, sizeof(err))) {
+            yb_txn_fail(txn, strcmp(rule, "auth_busy") == 0 ? 503 : 401, YB_OUTCOME_REJECTED, "",
+                        rule, "auth", "%s; the message was not read", err);
+            return -1;
+        }
+        if (by_cert && signer != by_cert) {
+            yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_caller", "auth",
+                        "the TLS client certificate is caller %s's but header X-Ybgw-Caller says "
+                        "%s: one request speaks for one caller; the message was not read",
+                        by_cert->name, signer->name);
+            return -1;
+        }
+        c = signer;
+    }
+    if (!c) {
+        char fp[YB_TLS_FINGERPRINT_TEXT];
+        if (peer.certificate) {
+            yb_tls_fingerprint_format(peer.fingerprint, fp);
+            yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_certificate", "auth",
+                        "the TLS client certificate (SHA-256 %s) is not configured for any "
+                        "caller of this gateway: add certificate %s; to the caller's block, or "
+                        "sign the call; the message was not read",
+                        fp, fp);
+        } else if (peer.tls) {
+            yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_missing", "auth",
+                        "this gateway accepts only calls from configured callers (caller_auth "
+                        "on): the connection sent no client certificate and the request has no "
+                        "X-Ybgw-Caller header; connect with the caller's certificate or sign the "
+                        "call; the message was not read");
+        } else {
+            yb_txn_fail(txn, 401, YB_OUTCOME_REJECTED, "", "auth_missing", "auth",
+                        "this gateway accepts only signed calls (caller_auth on): the request "
+                        "has no X-Ybgw-Caller header; the message was not read");
+        }
         return -1;
     }
-    txn->caller = (*out)->name; /* lives with the snapshot the txn holds */
-    return 0;
+    *out = c;
+    txn->caller = c->name; /* lives with the snapshot the txn holds */
+    return check_rate(txn, c);
 }
 
-/* A signed caller speaks only for its own institutions, and the msgid is
- * that institution's. */
+/* A caller (signed or known by its certificate) speaks only for its own
+ * institutions, and the msgid is that institution's. */
 static int check_institution(struct yb_txn *txn, const struct yb_caller *caller)
 {
     const char *code = yb_node_get_text(txn->request, "fixmedins_code");
     if (!yb_auth_institution_ok(caller, code)) {
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "fixmedins_code", "auth_institution", "auth",
-                    "caller %s may not send messages for institution \"%s\"", caller->name,
-                    code ? code : "");
+                    "caller %s may not send messages for institution \"%.40s\": check "
+                    "fixmedins_code, or add it to the institutions of caller %s on this gateway",
+                    caller->name, code ? code : "", caller->name);
         return -1;
     }
     if (!txn->msgid || strncmp(txn->msgid, code, strlen(code)) != 0) {
@@ -834,19 +980,47 @@ static int check_institution(struct yb_txn *txn, const struct yb_caller *caller)
     return 0;
 }
 
+static void run(struct yb_txn *txn, const char *body, size_t len, const char *path_infno,
+                const struct yb_caller *caller);
+
 void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evhttp_request *req,
                   const char *body, size_t len, const char *path_infno)
 {
     struct yb_txn *txn = txn_new(worker, snap, req);
     if (!txn)
         return;
-    struct yb_pool *pool = txn->pool;
-    const struct yb_settings *s = snap->settings;
 
     txn->format = wants_xml(req, body, len) ? YB_FORMAT_XML : YB_FORMAT_JSON;
     const struct yb_caller *caller = NULL;
     if (check_hops(txn) || check_caller(txn, body, len, &caller))
         return;
+    run(txn, body, len, path_infno, caller);
+}
+
+void yb_txn_start_internal(struct yb_worker *worker, struct yb_snapshot *snap, const char *body,
+                           size_t len, void (*done)(void *arg, int outcome, const char *json,
+                                                    size_t len),
+                           void *arg)
+{
+    struct yb_txn *txn = txn_new(worker, snap, NULL);
+    if (!txn) {
+        done(arg, YB_OUTCOME_GATEWAY_ERROR, "", 0);
+        return;
+    }
+    txn->internal_done = done;
+    txn->internal_arg = arg;
+    txn->format = YB_FORMAT_JSON;
+    txn->caller = "gateway";
+    run(txn, body, len, NULL, NULL);
+}
+
+/* The stages from decoding on, for a HIS's request and an internal one. */
+static void run(struct yb_txn *txn, const char *body, size_t len, const char *path_infno,
+                const struct yb_caller *caller)
+{
+    struct yb_snapshot *snap = txn->snap;
+    struct yb_pool *pool = txn->pool;
+    const struct yb_settings *s = snap->settings;
     if (decode(txn, body, len))
         return;
 
@@ -863,6 +1037,10 @@ void yb_txn_start(struct yb_worker *worker, struct yb_snapshot *snap, struct evh
     }
     if (txn->format == YB_FORMAT_XML && *txn->infno)
         yb_schema_shape(snap->schemas, txn->infno, "input", pool, txn->request);
+    if (yb_txn_hash(txn)) {
+        yb_txn_fail(txn, 200, YB_OUTCOME_GATEWAY_ERROR, "", "memory", "gateway", "out of memory");
+        return;
+    }
 
     /* envelope, then the transaction's own fields */
     yb_envelope_check(snap->schemas, txn->request, &s->envelope, &txn->diag, yb_txn_check_kinds,

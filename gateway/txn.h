@@ -22,6 +22,8 @@ struct yb_snapshot;
 struct yb_worker;
 struct evhttp_request;
 struct yb_upstream_call;
+struct yb_jwait;
+struct event;
 
 enum yb_format { YB_FORMAT_JSON = 0, YB_FORMAT_XML = 1 };
 
@@ -54,6 +56,22 @@ struct yb_txn {
     long timeout_ms;       /* the route's call timeout; 0: the upstream's own */
     const char *caller;    /* the authenticated caller's name, or NULL */
     const char *hops;      /* X-Ybgw-Hops: the chain so far, this gateway last */
+    int64_t journal_id;    /* the journal row, 0 until one is written */
+    char req_hash[65];     /* hex SHA-256 of the message as decoded (the idempotency key) */
+    struct yb_jwait *jwait; /* a journal callback pending for this txn */
+    struct event *idem_timer; /* a repeat waiting for the first transaction of its msgid */
+    int64_t idem_deadline;    /* monotonic ms the wait gives up */
+    int idempotent;        /* the msgid is claimed in the idempotency index */
+    int journal_done;      /* the row's outcome is written (or a replay: nothing to write) */
+    int replay;            /* the answer is a stored one (X-Ybgw-Replay) */
+    int maybe_processed;   /* a call may have reached the platform */
+    int answered;          /* the platform's answer was read (infcode below) */
+    int infcode;
+    int64_t received_ms;   /* Unix ms, for the journal */
+    /* an internal transaction (the resolver's 2601) has no HTTP request: its
+     * answer goes to this callback as JSON */
+    void (*internal_done)(void *arg, int outcome, const char *json, size_t len);
+    void *internal_arg;
     struct yb_buf upstream_body; /* the JSON sent upstream */
     struct yb_upstream_call *call;
     const struct yb_upstream *ups; /* the route's cluster (the snapshot's) */
@@ -96,5 +114,29 @@ void yb_txn_check_kinds(void *txn, const char *kinds, const char *path,
 void yb_txn_abort(struct yb_txn *txn);
 
 double yb_elapsed_ms(const struct timespec *since);
+
+/* Start a transaction that no HIS sent (the resolver's reversals): body is
+ * a JSON envelope, checked, journaled and routed like any other, trusted as
+ * caller "gateway" (no signature, no hops). done gets the answer as JSON on
+ * the worker's thread. Must run on the worker's thread. */
+void yb_txn_start_internal(struct yb_worker *worker, struct yb_snapshot *snap, const char *body,
+                           size_t len, void (*done)(void *arg, int outcome, const char *json,
+                                                    size_t len),
+                           void *arg);
+
+/* ---- between txn.c and txn_journal.c ---- */
+
+/* Call the route's upstream (the journal row is written). */
+void yb_txn_send(struct yb_txn *txn);
+/* Encode env in the caller's format, send it, end the txn. */
+void yb_txn_reply(struct yb_txn *txn, int status, struct yb_node *env);
+/* The stage between routing and the upstream (txn_journal.c): idempotency
+ * and the journal row, then yb_txn_send, or an answer. */
+void yb_txn_journal_forward(struct yb_txn *txn);
+/* Record the txn's outcome (env as it goes to the HIS; json its JSON text
+ * when the caller speaks JSON, else NULL) and drop pending waits. */
+void yb_txn_journal_end(struct yb_txn *txn, struct yb_node *env, const char *json, size_t len);
+/* The idempotency key of the decoded message, into txn->req_hash. */
+int yb_txn_hash(struct yb_txn *txn);
 
 #endif

@@ -326,6 +326,8 @@ struct yb_upstream_call {
     int no_memory;   /* the write callback could not grow the buffer */
     int in_callback; /* cancel from inside its own callback is a no-op */
     int probe;       /* a health check: GET, any answer below 500 is good */
+    const char *body; /* the request body (the caller keeps it until the callback) */
+    size_t len, sent; /* its length, and how much of it curl has taken */
     char hops[512];  /* the answer's X-Ybgw-Hops */
     yb_upstream_cb cb;
     void *arg;
@@ -608,6 +610,7 @@ static int status_of(const struct yb_upstream_call *call, CURLcode code, long ht
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_SEND_FAIL_REWIND: /* a reused connection died after the body left */
         return YB_UP_TRUNCATED;
     case CURLE_PEER_FAILED_VERIFICATION: /* also CURLE_SSL_CACERT since 7.62 */
     case CURLE_SSL_CACERT_BADFILE:
@@ -770,6 +773,24 @@ static int build_headers(struct yb_upstream_call *call, const struct yb_upstream
     return 0;
 }
 
+/* curl takes the body through this callback, never from POSTFIELDS: with
+ * no seek function curl cannot rewind it, so when a reused keep-alive
+ * connection dies after the body left, curl fails the call
+ * (CURLE_SEND_FAIL_REWIND) instead of quietly posting the message again on
+ * a new connection. A settlement must never be sent twice behind the
+ * caller's back; only a body of which nothing was taken may be retried. */
+static size_t on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+    struct yb_upstream_call *call = arg;
+    size_t room = size * nitems, left = call->len - call->sent;
+    size_t n = left < room ? left : room;
+    if (n) {
+        memcpy(buf, call->body + call->sent, n);
+        call->sent += n;
+    }
+    return n;
+}
+
 static int set_options(struct yb_upstream_call *call, const struct yb_upstream *u, int ep,
                        const char *url, const char *body, size_t len, long timeout_ms)
 {
@@ -797,8 +818,13 @@ static int set_options(struct yb_upstream_call *call, const struct yb_upstream *
         SET(CURLOPT_HTTPGET, 1L);
         SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     } else {
-        SET(CURLOPT_POSTFIELDS, body ? body : "");
+        call->body = body ? body : "";
+        call->len = len;
+        call->sent = 0;
+        SET(CURLOPT_POST, 1L);
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, (void *)call);
         SET(CURLOPT_CONNECTTIMEOUT_MS, u->connect_timeout_ms);
     }
     SET(CURLOPT_HTTPHEADER, call->headers);

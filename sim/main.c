@@ -38,6 +38,8 @@ static void usage(FILE *out)
             "for testing a HIS or ybgw before going live. It keeps its state in SQLite\n"
             "and answers POST %s (also .../<infno> and /)\n"
             "with the platform's JSON envelope; GET /healthz answers \"ok\".\n"
+            "GET /sim/processed?msgid=M says whether it processed a message; with\n"
+            "\"faults on;\" POST /sim/fault arms an injected fault (slow, drop, cut, ...).\n"
             "Relative paths in FILE are taken from the current directory.\n"
             "SIGTERM or SIGINT stops it. See sim/README.md.\n",
             YBSIM_SERVICE_PATH);
@@ -63,6 +65,9 @@ static void announce(const struct ybsim_config *conf)
             conf->database, conf->require_sign_in ? "required" : "not required",
             conf->reject_duplicate_msgid ? "rejected" : "accepted",
             conf->check_mapping ? "need a 3301 mapping" : "not checked against 3301 mappings");
+    if (conf->faults)
+        fprintf(stderr, "ybgw-sim: fault injection on: POST /sim/fault on any platform port arms "
+                        "one (sim/README.md)\n");
 }
 
 /* Load the mappings file; with say, tell stderr how many were new. */

@@ -6,7 +6,9 @@
  * into a message tree with bounded limits, choosing the platform, and
  * writing the answer with its X-Sim-Platform header. Like the real
  * platform, it answers HTTP 200 with an infcode -1 envelope for a body it
- * cannot read; only a wrong path or method gets an HTTP error.
+ * cannot read; only a wrong path or method gets an HTTP error. The /sim/
+ * control paths (fault_control.c) and the delivery of an armed fault
+ * (fault.c) are not here.
  */
 #include "platform.h"
 
@@ -23,6 +25,8 @@
 #include "buf.h"
 #include "codec_json.h"
 #include "conf.h"
+#include "fault.h"
+#include "pii.h"
 #include "pool.h"
 #include "ybgw/ybgw.h"
 
@@ -41,6 +45,7 @@ struct listener {
 
 struct ybsim_server {
     struct ybsim_sim *sim;
+    struct ybsim_faults *faults;
     struct listener *listeners;
     int n;
 };
@@ -112,16 +117,37 @@ static const char *service_infno(const char *path)
     return rest;
 }
 
-static void access_log(const struct ybsim_platform *p, const struct ybsim_result *r)
+/* One line per envelope request; a fault says which, and a message it kept
+ * from processing has no infcode. */
+static void access_log(const struct ybsim_platform *p, const struct ybsim_result *r,
+                       const struct ybsim_fault_hit *hit)
 {
-    char when[32];
+    char when[32], fault[96] = "";
     time_t t = time(NULL);
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(stderr, "%s %s %s %s msgid=%s infcode=%d%s%s\n", when, p->name, p->region,
-            r->infno ? r->infno : "-", r->msgid ? r->msgid : "-", r->infcode,
-            r->err_msg && *r->err_msg ? " " : "", r->err_msg ? r->err_msg : "");
+    if (hit->mode == YBSIM_FAULT_SLOW)
+        snprintf(fault, sizeof(fault), " fault=%u:slow:%ums", hit->id, hit->ms);
+    else if (hit->mode != YBSIM_FAULT_NONE)
+        snprintf(fault, sizeof(fault), " fault=%u:%s%s", hit->id, ybsim_fault_name(hit->mode),
+                 hit->process ? "" : " (not processed)");
+    if (hit->mode != YBSIM_FAULT_NONE && !hit->process) {
+        fprintf(stderr, "%s %s %s %s msgid=%s%s\n", when, p->name, p->region,
+                r->infno ? r->infno : "-", r->msgid ? r->msgid : "-", fault);
+        return;
+    }
+    /* err_msg may quote the person (certno "...", psn_name "..."): masked
+     * (pii.h) like the gateway's logs; the set lives as long as the process */
+    static struct yb_pii *pii;
+    char err[1024] = "";
+    if (!pii)
+        pii = yb_pii_new();
+    if (r->err_msg && pii)
+        yb_pii_mask_text(pii, r->err_msg, strlen(r->err_msg), err, sizeof(err));
+    fprintf(stderr, "%s %s %s %s msgid=%s infcode=%d%s%s%s\n", when, p->name, p->region,
+            r->infno ? r->infno : "-", r->msgid ? r->msgid : "-", r->infcode, fault,
+            *err ? " " : "", err);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -141,6 +167,10 @@ static void on_request(struct evhttp_request *req, void *arg)
             reply_text(req, 200, "OK", "ok\n");
         else
             reply_text(req, 405, "Method Not Allowed", "GET /healthz\n");
+        return;
+    }
+    if (strncmp(path, "/sim/", 5) == 0) {
+        ybsim_faults_control(l->srv->faults, sim->store, req, path);
         return;
     }
     const char *path_infno = service_infno(path);
@@ -183,10 +213,22 @@ static void on_request(struct evhttp_request *req, void *arg)
         admdvs = scalar(root, "mdtrtarea_admvs");
     const struct ybsim_platform *p = route(l->platforms, l->n, l->fallback, admdvs);
 
+    /* the body's infno wins over the URL's, as in ybsim_answer */
+    const char *infno = scalar(root, "infno");
+    struct ybsim_fault_hit hit;
+    ybsim_faults_take(l->srv->faults, infno ? infno : (*path_infno ? path_infno : NULL), p, &hit);
     struct ybsim_result result = {0};
+    struct evbuffer *reply = NULL;
+    if (hit.mode != YBSIM_FAULT_NONE && !hit.process) {
+        ybsim_faults_deliver(l->srv->faults, req, &hit, NULL);
+        result.infno = infno ? infno : path_infno;
+        result.msgid = scalar(root, "msgid");
+        if (sim->conf->access_log)
+            access_log(p, &result, &hit);
+        goto out;
+    }
     struct yb_node *env =
         ybsim_answer(sim, p, pool, root, why, *path_infno ? path_infno : NULL, &received, &result);
-    struct evbuffer *reply = NULL;
     if (!env || yb_json_encode(env, &out) != 0 || !(reply = evbuffer_new()) ||
         evbuffer_add(reply, out.data, out.len) != 0) {
         reply_text(req, 500, "Internal Server Error", "the simulator could not answer\n");
@@ -195,9 +237,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Content-Type", "application/json;charset=UTF-8");
     evhttp_add_header(headers, "X-Sim-Platform", p->region);
-    evhttp_send_reply(req, 200, "OK", reply);
+    if (hit.mode != YBSIM_FAULT_NONE) {
+        ybsim_faults_deliver(l->srv->faults, req, &hit, reply); /* takes the reply */
+        reply = NULL;
+    } else {
+        evhttp_send_reply(req, 200, "OK", reply);
+    }
     if (sim->conf->access_log)
-        access_log(p, &result);
+        access_log(p, &result, &hit);
 out:
     if (reply)
         evbuffer_free(reply);
@@ -249,6 +296,10 @@ struct ybsim_server *ybsim_server_start(struct event_base *base, struct ybsim_si
         goto fail;
     }
     srv->sim = sim;
+    if (!(srv->faults = ybsim_faults_new(base, conf->faults))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     for (const struct ybsim_platform *p = conf->platforms; p; p = p->next) {
         struct listener *l = listener_for(srv, p->listen);
         if (!l) {
@@ -302,6 +353,7 @@ void ybsim_server_free(struct ybsim_server *srv)
 {
     if (!srv)
         return;
+    ybsim_faults_free(srv->faults); /* hands held requests back before their connections go */
     for (int i = 0; i < srv->n; i++)
         if (srv->listeners[i].http)
             evhttp_free(srv->listeners[i].http);

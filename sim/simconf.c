@@ -239,6 +239,7 @@ static const struct yb_conf_command main_commands[] = {
      offsetof(struct ybsim_config, reject_duplicate_msgid), 0},
     {"strict_msgid", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, strict_msgid), 0},
     {"access_log", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, access_log), 0},
+    {"faults", 1, 1, 0, yb_conf_set_flag, offsetof(struct ybsim_config, faults), 0},
     {"max_body", 1, 1, 0, yb_conf_set_size, offsetof(struct ybsim_config, max_body), 0},
     {"platform", 1, 1, 1, add_platform, 0, 0},
     {"policy", 2, 3, 1, add_policy, 0, 0},

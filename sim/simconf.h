@@ -71,6 +71,7 @@ struct ybsim_config {
     int strict_msgid;           /* default off: msgid must be 30 chars and start with
                                    fixmedins_code */
     int access_log;             /* default on: one line per request on stderr */
+    int faults;                 /* default off: /sim/fault may arm injected faults (fault.h) */
     size_t max_body;            /* default 4m */
     struct ybsim_platform *platforms;
     struct ybsim_policy *policies;

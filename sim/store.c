@@ -859,6 +859,33 @@ int ybsim_store_msgid_add(struct ybsim_store *st, const char *msgid, const char 
                 args, 5, NULL);
 }
 
+static void copy_column(sqlite3_stmt *s, int col, char *out, size_t cap)
+{
+    const unsigned char *v = sqlite3_column_text(s, col);
+    snprintf(out, cap, "%s", v ? (const char *)v : "");
+}
+
+int ybsim_store_msgid_get(struct ybsim_store *st, const char *msgid, struct ybsim_msg *out)
+{
+    sqlite3_stmt *s = stmt(st, "SELECT msgid, infno, fixmedins_code, region, recv_time FROM msg "
+                               "WHERE msgid = ?1");
+    const char *args[] = {msgid};
+    if (!s || bind_texts(s, args, 1))
+        return YB_EIO;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        copy_column(s, 0, out->msgid, sizeof(out->msgid));
+        copy_column(s, 1, out->infno, sizeof(out->infno));
+        copy_column(s, 2, out->fixmedins_code, sizeof(out->fixmedins_code));
+        copy_column(s, 3, out->region, sizeof(out->region));
+        copy_column(s, 4, out->recv_time, sizeof(out->recv_time));
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? YB_ENOENT : sql_fail(st, "msg");
+}
+
 /* ---- sign-in ---- */
 
 int ybsim_store_sign_add(struct ybsim_store *st, const char *sign_no, const char *fixmedins_code,

@@ -205,6 +205,18 @@ int ybsim_store_person_set_balc(struct ybsim_store *st, const char *psn_no, ybsi
 int ybsim_store_msgid_add(struct ybsim_store *st, const char *msgid, const char *infno,
                           const char *fixmedins_code, const char *region, const char *time);
 
+/* A message the simulator accepted and committed (a refused one leaves no
+ * row). Longer values are cut to fit. */
+struct ybsim_msg {
+    char msgid[64];
+    char infno[16];
+    char fixmedins_code[16];
+    char region[8];     /* the platform that answered it */
+    char recv_time[24]; /* yyyy-MM-dd HH:mm:ss */
+};
+/* 0 and *out, YB_ENOENT when msgid was never accepted, or YB_EIO. */
+int ybsim_store_msgid_get(struct ybsim_store *st, const char *msgid, struct ybsim_msg *out);
+
 /* ---- sign-in ---- */
 
 int ybsim_store_sign_add(struct ybsim_store *st, const char *sign_no, const char *fixmedins_code,

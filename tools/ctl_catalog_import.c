@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ctl_catalog.h"
+#include "ctl_journal.h"
 #include "ctl_send.h"
 #include "plugin_host.h"
 #include "settings.h"
@@ -369,6 +370,25 @@ static json_t *result_json(const struct import_args *a, const char *db,
     return o;
 }
 
+/* The audit record of a committed import in the journal of the
+ * configuration (ctl_journal.h): who, the file, its size and SHA-256 (the
+ * version imported), the store and the counts. */
+static void audit_import(const struct import_args *a, const char *db,
+                         const struct yb_cat_import_result *r)
+{
+    char who[160], sha[65] = "unreadable", detail[6000];
+    uint64_t size = 0;
+    ctl_journal_file_sha256(a->file, sha, &size);
+    snprintf(
+        detail, sizeof(detail),
+        "catalog import %s (%" PRIu64 " bytes, sha256 %s) into %s%s%s%s: %" PRIu64 " rows, %" PRIu64
+        " added, %" PRIu64 " changed, %" PRIu64 " unchanged, %" PRIu64 " rejected",
+        a->file, size, sha, db, a->o.fixmedins ? " for " : "", a->o.fixmedins ? a->o.fixmedins : "",
+        a->synced ? " (marked synced)" : "", r->rows, r->added, r->changed, r->same, r->rejected);
+    ctl_journal_mapping_event("catalog import", a->o.conf,
+                              ctl_journal_operator(a->by, who, sizeof(who)), detail);
+}
+
 /* import and diff: the same reading of the file; diff writes nothing. */
 static int import_run(int argc, char **argv, int dry_run)
 {
@@ -484,6 +504,9 @@ static int import_run(int argc, char **argv, int dry_run)
         rc = res.added || res.changed || res.rejected ? CTL_EXIT_REJECTED : CTL_EXIT_OK;
     else
         rc = res.rejected ? CTL_EXIT_REJECTED : CTL_EXIT_OK;
+    /* the configuration's store, or -c named: its journal records the change */
+    if (!dry_run && res.committed && (a.o.conf || !a.o.db))
+        audit_import(&a, db, &res);
 out:
     json_decref(ui.changes);
     yb_cat_store_close(st);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ctl_catalog.h"
+#include "ctl_journal.h"
 #include "ctl_send.h"
 
 #define SYNC_MAX_INPUT 40000 /* characters of one message's input (spec/interface.md) */
@@ -561,6 +562,17 @@ int ctl_cat_sync_main(int argc, char **argv)
     else
         summary(&s, ctl_cat_now() - t0, stopped);
     rc = stopped ? CTL_EXIT_TRANSPORT : s.rejected ? CTL_EXIT_REJECTED : CTL_EXIT_OK;
+    if (!a.dry_run && (s.synced || s.rejected) && (a.o.conf || !a.o.db)) {
+        /* the sync states changed: the journal's audit trail records it */
+        char who[160], detail[7000];
+        snprintf(detail, sizeof(detail),
+                 "catalog sync of %s through %s: %" PRIu64 " synced, %" PRIu64 " rejected, %" PRIu64
+                 " changed meanwhile, %" PRIu64 " messages%s%s",
+                 path, a.url, s.synced, s.rejected, s.gone, s.messages,
+                 stopped ? "; stopped: " : "", stopped ? s.error : "");
+        ctl_journal_mapping_event("catalog sync", a.o.conf,
+                                  ctl_journal_operator(NULL, who, sizeof(who)), detail);
+    }
 out:
     for (size_t i = 0; i < s.n; i++)
         for (int f = 0; f < YB_CAT_NFIELDS; f++)

@@ -6,6 +6,10 @@
  * the gateway's routing headers. A file is sent byte for byte unless a
  * conversion was asked for (--xml on a JSON file, or --encoding), so a
  * deliberately broken message reaches the gateway exactly as written.
+ *
+ * The credential options (--caller/--secret-file, --cert/--key, --cacert)
+ * are parsed by ctl_credentials.c for send and visit alike, and applied per
+ * request in ctl_http_post: the signature covers the body exactly as sent.
  */
 #include "ctl_send.h"
 
@@ -111,6 +115,12 @@ int ctl_http_post(struct ctl_http *h, const char *url, const char *content_type,
         snprintf(ans->error, sizeof(ans->error), "out of memory");
         return YB_ENOMEM;
     }
+    const struct ctl_credentials *cred = h->cred;
+    if (cred && cred->caller &&
+        ctl_credentials_sign(cred, body, len, (void **)&headers, ans->error, sizeof(ans->error))) {
+        curl_slist_free_all(headers);
+        return YB_EINVAL;
+    }
 
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -128,6 +138,12 @@ int ctl_http_post(struct ctl_http *h, const char *url, const char *content_type,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, ans);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "ybgwctl");
+    if (cred && cred->cert) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, cred->cert);
+        curl_easy_setopt(c, CURLOPT_SSLKEY, cred->key);
+    }
+    if (cred && cred->cacert)
+        curl_easy_setopt(c, CURLOPT_CAINFO, cred->cacert);
 
     CURLcode res = curl_easy_perform(c);
     double total = 0;
@@ -278,13 +294,16 @@ static void send_usage(FILE *f)
 {
     fprintf(f,
             "usage: ybgwctl send [--url URL] [--xml] [--encoding ENC] [--field PATH] [--raw]\n"
-            "                    [--content-type TYPE] [--timeout SECONDS] FILE|-\n"
+            "                    [--content-type TYPE] [--timeout SECONDS]\n"
+            "                    [--caller NAME --secret-file F] [--cert F --key F] [--cacert F]\n"
+            "                    FILE|-\n"
             "  Posts a message (JSON or XML) to the gateway and prints the answer.\n"
             "  --xml            send a JSON file as XML (root <request>)\n"
             "  --encoding ENC   encoding of the XML sent (GBK, GB18030, UTF-8)\n"
             "  --field PATH     print only this value of the answer (output.signinoutb.sign_no)\n"
             "  --raw            print the answer's bytes unchanged\n"
             "  --dry-run        print what would be sent (Content-Type, then the body) and stop\n"
+            CTL_CREDENTIAL_USAGE
             "  exit: 0 infcode 0, 1 infcode -1, 2 no usable answer\n");
 }
 
@@ -325,6 +344,7 @@ int ctl_send_main(int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"dry-run", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
+        CTL_CREDENTIAL_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const char *url = getenv("YBGW_URL");
@@ -338,6 +358,7 @@ int ctl_send_main(int argc, char **argv)
     struct yb_buf wire;
     struct ctl_http http = {0};
     struct ctl_answer ans;
+    struct ctl_credentials cred = {0};
     int rc = CTL_EXIT_TRANSPORT;
 
     yb_buf_init(&wire, CTL_MAX_FILE * 2);
@@ -345,6 +366,11 @@ int ctl_send_main(int argc, char **argv)
     if (!url || !*url)
         url = CTL_DEFAULT_URL;
     while ((opt = getopt_long(argc, argv, "u:xe:f:rT:t:nh", options, NULL)) != -1) {
+        int taken = ctl_credentials_option(&cred, opt, optarg, "ybgwctl send");
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         switch (opt) {
         case 'n':
             dry_run = 1;
@@ -390,6 +416,8 @@ int ctl_send_main(int argc, char **argv)
         send_usage(stderr);
         goto out;
     }
+    if (ctl_credentials_check(&cred, "ybgwctl send"))
+        goto out;
     if (ctl_read_file(argv[optind], &file, &file_len, err, sizeof(err))) {
         fprintf(stderr, "ybgwctl send: %s\n", err);
         goto out;
@@ -438,6 +466,7 @@ int ctl_send_main(int argc, char **argv)
         fprintf(stderr, "ybgwctl send: cannot start libcurl\n");
         goto out;
     }
+    http.cred = &cred;
     if (ctl_http_post(&http, url, content_type, body, body_len, &ans)) {
         fprintf(stderr, "ybgwctl send: %s: %s\n", url, ans.error);
         goto out;
@@ -494,6 +523,7 @@ int ctl_send_main(int argc, char **argv)
 out:
     ctl_answer_free(&ans);
     ctl_http_close(&http);
+    ctl_credentials_free(&cred);
     yb_buf_free(&wire);
     yb_pool_destroy(pool);
     free(file);

@@ -29,10 +29,63 @@ enum ctl_exit {
     CTL_EXIT_TRANSPORT = 2, /* no usable answer, or bad usage / unreadable input */
 };
 
+/* A caller's credentials, for a gateway with caller_auth on, so a HIS
+ * integrator can test theirs before the HIS goes live:
+ *   --caller NAME --secret-file F  sign every request as caller NAME (the
+ *                                  X-Ybgw-* headers, made by the gateway's own
+ *                                  sign.c, so both sides sign the same text)
+ *   --cert F --key F               present a TLS client certificate (mutual TLS)
+ *   --cacert F                     verify the gateway's certificate against F
+ * Both credentials may be given together; the gateway then requires that
+ * they name the same caller. */
+struct ctl_credentials {
+    const char *caller;
+    char *secret; /* read from --secret-file (mode 0600 or stricter); wiped on free */
+    const char *cert, *key, *cacert;
+};
+
+enum ctl_credential_option {
+    CTL_OPT_CALLER = 0x100, /* past every short option */
+    CTL_OPT_SECRET_FILE,
+    CTL_OPT_CERT,
+    CTL_OPT_KEY,
+    CTL_OPT_CACERT,
+};
+
+/* The getopt_long rows of the credential options, for a subcommand's table. */
+#define CTL_CREDENTIAL_OPTIONS                                                                     \
+    {"caller", required_argument, NULL, CTL_OPT_CALLER},                                           \
+        {"secret-file", required_argument, NULL, CTL_OPT_SECRET_FILE},                             \
+        {"cert", required_argument, NULL, CTL_OPT_CERT},                                           \
+        {"key", required_argument, NULL, CTL_OPT_KEY},                                             \
+        {"cacert", required_argument, NULL, CTL_OPT_CACERT}
+
+/* The help lines of the credential options. */
+#define CTL_CREDENTIAL_USAGE                                                                       \
+    "  --caller NAME    sign each request as configured caller NAME (HMAC-SHA256, X-Ybgw-*)\n"     \
+    "  --secret-file F  the secret shared with the gateway for --caller (mode 0600)\n"            \
+    "  --cert F --key F present this TLS client certificate and key (mutual TLS, https://)\n"     \
+    "  --cacert F       verify the gateway's TLS certificate against this CA file\n"
+
+/* Take opt (from getopt_long) into c when it is a credential option: 1
+ * taken, 0 not a credential option, -1 bad value (a line on stderr after
+ * prog). */
+int ctl_credentials_option(struct ctl_credentials *c, int opt, const char *arg, const char *prog);
+/* After the options: --caller and --secret-file go together, and so do
+ * --cert and --key. 0, or -1 with a line on stderr. */
+int ctl_credentials_check(const struct ctl_credentials *c, const char *prog);
+void ctl_credentials_free(struct ctl_credentials *c);
+/* Append the ybgw signing headers of one request (body exactly as sent,
+ * stamped now) to the struct curl_slist * at *slist. 0, or a negative YB_E*
+ * with err. */
+int ctl_credentials_sign(const struct ctl_credentials *c, const char *body, size_t len,
+                         void **slist, char *err, size_t errlen);
+
 struct ctl_http {
     void *curl;              /* CURL *, kept opaque so callers need no curl headers */
     long connect_timeout_ms; /* default 3000 */
     long timeout_ms;         /* whole exchange; default 60000 */
+    const struct ctl_credentials *cred; /* NULL: none; set after ctl_http_open */
 };
 
 /* What came back. Strings are NUL-terminated; empty when the header was absent. */
@@ -53,7 +106,8 @@ struct ctl_answer {
 int ctl_http_open(struct ctl_http *h, long connect_timeout_ms, long timeout_ms);
 void ctl_http_close(struct ctl_http *h);
 
-/* POST body to url. ans is reset first; the caller frees it with
+/* POST body to url (signed and with the client certificate of h->cred when
+ * set). ans is reset first; the caller frees it with
  * ctl_answer_free. Returns 0 when an HTTP answer arrived (any status), or
  * YB_EIO with ans->error set when none did. */
 int ctl_http_post(struct ctl_http *h, const char *url, const char *content_type, const char *body,

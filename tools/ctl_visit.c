@@ -653,14 +653,15 @@ static void visit_usage(FILE *f)
     fprintf(
         f, "usage: ybgwctl visit [--url URL] [--xml] [--encoding ENC] [--quiet] [--json]\n"
            "                     [--keep-going] [--schemas DIR] [--set NAME=VALUE]...\n"
-           "                     [--timeout SECONDS] SCRIPT\n"
+           "                     [--timeout SECONDS] [--caller NAME --secret-file F]\n"
+           "                     [--cert F --key F] [--cacert F] SCRIPT\n"
            "  Runs a visit script (tests/e2e/visits/README.md) one transaction at a time.\n"
            "  --xml            send every step as XML (root <request>), in --encoding\n"
            "  --quiet          print only steps that missed their expectation, and the summary\n"
            "  --json           print one JSON object per step\n"
            "  --keep-going     run the remaining steps after a step missed its expectation\n"
            "  --schemas DIR    take transaction names from this schema set (default conf/schemas)\n"
-           "  --set NAME=VALUE set a variable before the first step\n"
+           "  --set NAME=VALUE set a variable before the first step\n" CTL_CREDENTIAL_USAGE
            "  exit: 0 every step met its expectation, 1 a step did not, 2 bad script or no "
            "answer\n");
 }
@@ -747,9 +748,11 @@ int ctl_visit_main(int argc, char **argv)
         {"set", required_argument, NULL, 's'},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
+        CTL_CREDENTIAL_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct visit v;
+    struct ctl_credentials cred = {0};
     const char *schemas_dir = NULL;
     const char *sets[VISIT_MAX_VARS];
     int n_sets = 0, opt, rc = CTL_EXIT_TRANSPORT;
@@ -761,6 +764,11 @@ int ctl_visit_main(int argc, char **argv)
     if (!v.url || !*v.url)
         v.url = CTL_DEFAULT_URL;
     while ((opt = getopt_long(argc, argv, "u:xe:qjkS:s:t:h", options, NULL)) != -1) {
+        int taken = ctl_credentials_option(&cred, opt, optarg, "ybgwctl visit");
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
         switch (opt) {
         case 'u':
             v.url = optarg;
@@ -813,6 +821,8 @@ int ctl_visit_main(int argc, char **argv)
         visit_usage(stderr);
         goto out;
     }
+    if (ctl_credentials_check(&cred, "ybgwctl visit"))
+        goto out;
     if (v.encoding && !v.xml) {
         fprintf(stderr, "ybgwctl visit: --encoding applies to --xml (JSON is always UTF-8)\n");
         goto out;
@@ -842,6 +852,7 @@ int ctl_visit_main(int argc, char **argv)
         fprintf(stderr, "ybgwctl visit: cannot start libcurl\n");
         goto out;
     }
+    v.http.cred = &cred;
     if (!v.json && !v.quiet) {
         char mode[80] = "";
         if (v.xml)
@@ -880,6 +891,7 @@ int ctl_visit_main(int argc, char **argv)
     rc = v.unmet ? (transport ? CTL_EXIT_TRANSPORT : CTL_EXIT_REJECTED) : CTL_EXIT_OK;
 out:
     ctl_http_close(&v.http);
+    ctl_credentials_free(&cred);
     if (v.schemas)
         yb_schema_free(v.schemas);
     yb_pool_destroy(v.pool);

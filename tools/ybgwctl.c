@@ -13,6 +13,7 @@
 
 #include "ctl_catalog.h"
 #include "ctl_code.h"
+#include "ctl_journal.h"
 #include "ctl_send.h"
 #include "ctl_visit.h"
 #include "settings.h"
@@ -37,6 +38,8 @@ static const struct ctl_command commands[] = {
      "check codes as the gateway does; import and switch code tables"},
     {"catalog", ctl_catalog_main, "import|export|lookup|diff|sync ...",
      "the catalogue mappings (目录对照): import, inspect, upload to the platform"},
+    {"journal", ctl_journal_main, "list|show|export|resolve|verify|audit ...",
+     "the transaction journal: inspect, export, resolve unknown outcomes, verify the chain"},
     {"help", help_main, "[COMMAND]", "show this list, or one command's options"},
     {NULL, NULL, NULL, NULL},
 };

@@ -127,8 +127,7 @@ static int check_text(const char *name, const char *v, size_t size, int required
     if (required && n == 0)
         return WHY("filing %s is empty; a filing needs one", name);
     if (!printable(v, n))
-        return WHY("filing %s \"%s\" has a space, a control character or a non-ASCII byte", name,
-                   v);
+        return WHY("filing %s has a space, a control character or a non-ASCII byte", name);
     return 0;
 }
 
@@ -437,12 +436,12 @@ int yb_filings_add(struct yb_filings *f, const struct yb_filing *rec)
     pthread_rwlock_unlock(&r->lock);
     if (rc == YB_ELIMIT)
         f->host->log(f->host, YB_LOG_WARN,
-                     "filing psn_no %s sn %s not recorded: the person already has %d active "
+                     "filing sn %s (msgid %s) not recorded: the person already has %d active "
                      "filings, the most the registry holds per person",
-                     rec->psn_no, rec->sn, YB_FILINGS_PER_PERSON);
+                     rec->sn, rec->msgid, YB_FILINGS_PER_PERSON);
     else if (rc)
-        f->host->log(f->host, YB_LOG_ERROR, "filing psn_no %s sn %s not recorded: out of memory",
-                     rec->psn_no, rec->sn);
+        f->host->log(f->host, YB_LOG_ERROR, "filing sn %s (msgid %s) not recorded: out of memory",
+                     rec->sn, rec->msgid);
     return rc;
 }
 

@@ -198,8 +198,8 @@ static int load(struct yb_filing_store *st, int (*each)(void *, const struct yb_
             rc = each(arg, &rec);
         if (why[0]) {
             skipped++;
-            say(st, YB_LOG_WARN, "filing store %s: row psn_no %.40s sn %.40s skipped: %s", st->path,
-                text_or_empty(s, 0), text_or_empty(s, 2), why);
+            say(st, YB_LOG_WARN, "filing store %s: row msgid %.40s sn %.40s skipped: %s", st->path,
+                text_or_empty(s, 6), text_or_empty(s, 2), why);
         }
     }
     if (rc == 0 && step != SQLITE_DONE)

@@ -243,9 +243,9 @@ static int fits(const struct offsite *o, char *out, size_t cap, const char *text
     size_t len = strlen(text);
     if (len >= cap) {
         o->h->log(o->h, YB_LOG_WARN,
-                  "accepted %s: %s \"%.40s\" is longer than %zu characters; "
+                  "accepted %s: %s is longer than %zu characters; "
                   "the filing is not recorded",
-                  infno, what, text, cap - 1);
+                  infno, what, cap - 1);
         return -1;
     }
     memcpy(out, text, len + 1);
@@ -287,9 +287,9 @@ static void learn_record(struct offsite *o, const struct off_learn *l, const str
     }
     if (!sn || !*sn) {
         h->log(h, YB_LOG_WARN,
-               "accepted %s for %s: the answer has no %s (the filing's number); the filing is "
-               "not recorded",
-               infno, psn, l->sn.text);
+               "accepted %s (msgid %s): the answer has no %s (the filing's number); the filing "
+               "is not recorded",
+               infno, text_of(h, req, "msgid"), l->sn.text);
         return;
     }
     if (fits(o, f.psn_no, sizeof(f.psn_no), psn, l->psn.text, infno) ||
@@ -302,8 +302,8 @@ static void learn_record(struct offsite *o, const struct off_learn *l, const str
     filing_date(o, yb_off_text_at(o, input, &l->end), f.enddate, l->end.text, infno);
     int rc = yb_filings_add(o->filings, &f);
     if (rc)
-        h->log(h, YB_LOG_ERROR, "accepted %s for %s (sn %s): the filing store refused it (%d)",
-               infno, f.psn_no, f.sn, rc);
+        h->log(h, YB_LOG_ERROR, "accepted %s (msgid %s, sn %s): the filing store refused it (%d)",
+               infno, f.msgid, f.sn, rc);
 }
 
 static void learn_revoke(struct offsite *o, const struct off_learn *l, const struct yb_node *req,
@@ -321,12 +321,12 @@ static void learn_revoke(struct offsite *o, const struct off_learn *l, const str
     int rc = yb_filings_revoke(o->filings, psn, sn, text_of(h, req, "msgid"));
     if (rc == YB_ENOENT)
         h->log(h, YB_LOG_INFO,
-               "accepted %s revokes filing %s of %s, which this gateway never "
+               "accepted %s (msgid %s) revokes filing %s, which this gateway never "
                "recorded (filed elsewhere)",
-               infno, sn, psn);
+               infno, text_of(h, req, "msgid"), sn);
     else if (rc)
-        h->log(h, YB_LOG_ERROR, "accepted %s for %s (sn %s): the filing store failed (%d)", infno,
-               psn, sn, rc);
+        h->log(h, YB_LOG_ERROR, "accepted %s (msgid %s, sn %s): the filing store failed (%d)",
+               infno, text_of(h, req, "msgid"), sn, rc);
 }
 
 static int on_response(void *state, struct yb_txn *txn)

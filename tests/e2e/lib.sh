@@ -217,6 +217,16 @@ relay_port_args() {
         -e "s|^\(\s*secret_file\s\+\)\.\./relay\.key;|\1$E2E_TMP/relay.key;|")
 }
 
+# journal_args: JOURNAL_SED, sed arguments giving a configuration this
+# test's journal key and an absolute journal path of its own (the gateway's
+# journal.db, the relay's relay-journal.db; a test that derives a third
+# gateway gives it another path).
+journal_args() {
+    e2e_secret journal
+    JOURNAL_SED=(-e "s|^\(\s*key_file\s\+\)\.\./journal\.key;|\1$E2E_TMP/journal.key;|"
+        -e "s|^\(\s*path\s\+\)\(\(relay-\)\?journal\.db\);|\1$E2E_TMP/\2;|")
+}
+
 # common_path_args: PATH_SED, sed arguments making the relative paths of a
 # gateway configuration absolute (the tests do not run in the source tree).
 common_path_args() {
@@ -248,9 +258,10 @@ e2e_gateway_conf() {
     if [ $# -gt 1 ]; then
         SIM_SED=(-e "s|127\.0\.0\.1:9900\([^0-9]\)|127.0.0.1:$2\1|g" "${SIM_SED[@]}")
     fi
+    journal_args
     sed -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:9800;|\1127.0.0.1:$GW_PORT;|" \
         -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:9801;|\1127.0.0.1:$ADMIN_PORT;|" \
-        "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" \
+        "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" "${JOURNAL_SED[@]}" \
         -e "s|^\(\s*store\s\+\)catalog\.db;|\1$E2E_TMP/catalog.db;|" \
         -e "s|^\(\s*filings\s\+\)offsite\.db;|\1$E2E_TMP/offsite.db;|" \
         "$top_srcdir/conf/ybgw.conf" >"$out"
@@ -268,7 +279,9 @@ e2e_relay_conf() {
     relay_port_args
     common_path_args
     e2e_relay_key
-    sed "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" "$top_srcdir/conf/relay.conf" >"$out"
+    journal_args
+    sed "${SIM_SED[@]}" "${RELAY_SED[@]}" "${PATH_SED[@]}" "${JOURNAL_SED[@]}" \
+        "$top_srcdir/conf/relay.conf" >"$out"
 }
 
 # e2e_start_relay [CONF [ADMIN_PORT [LOG]]]: a relay ybgw (default: this

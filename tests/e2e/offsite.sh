@@ -59,6 +59,7 @@ EOF
 sed -e "s|^\(\s*listen\s\+\)127\.0\.0\.1:$RELAY_PORT;|\1127.0.0.1:$HR_PORT;|" \
     -e "s|^\(\s*admin_listen\s\+\)127\.0\.0\.1:$RELAY_ADMIN_PORT;|\1127.0.0.1:$HR_ADMIN_PORT;|" \
     -e 's|^node_name relay-national;|node_name relay-hunan;|' \
+    -e 's|relay-journal\.db;|hunan-journal.db;|' \
     -e 's|^caller H45019900055 {|caller relay-national {|' \
     -e "s|^\(\s*secret_file\s\+\)$E2E_TMP/relay\.key;|\1$E2E_TMP/relay2.key;|" \
     -e 's|^\(\s*institutions\s\+\)H45\*;|\1*;|' \

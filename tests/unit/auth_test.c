@@ -3,7 +3,8 @@
  * by sign.c (scheme ybgw) passes yb_auth_verify, and every way of getting it
  * wrong is refused with its stable rule word; the replay cache remembers,
  * refuses when full, forgets only what expired and takes concurrent adds;
- * caller blocks parse, or fail with file:line.
+ * caller blocks (secret, certificate fingerprints, rate) and the tls block
+ * parse, or fail with file:line; a readable key or secret is refused.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,10 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "auth.h"
 #include "conf.h"
 #include "sign.h"
 #include "testutil.h"
+#include "tls.h"
 #include "ybgw/ybgw.h"
 
 #define NOW 1700000000000LL
@@ -38,6 +44,7 @@ static void add_caller(struct yb_auth_conf *a, const char *name, const char *sec
 {
     a->callers = must(realloc(a->callers, (size_t)(a->n_callers + 1) * sizeof(*a->callers)));
     struct yb_caller *c = &a->callers[a->n_callers++];
+    memset(c, 0, sizeof(*c));
     c->name = must(strdup(name));
     c->secret = must(strdup(secret));
     c->institutions = must(calloc(2, sizeof(char *)));
@@ -520,7 +527,7 @@ static void test_cache_concurrent_adds(void)
 static void test_institution_patterns(void)
 {
     char *pats[] = {"H45019900055", "H43*", "P33019900001"};
-    struct yb_caller c = {"c", "s", pats, 3};
+    struct yb_caller c = {.name = "c", .secret = "s", .institutions = pats, .n_institutions = 3};
     CU_ASSERT_TRUE(yb_auth_institution_ok(&c, "H45019900055"));
     CU_ASSERT_FALSE(yb_auth_institution_ok(&c, "H45019900056"));
     CU_ASSERT_FALSE(yb_auth_institution_ok(&c, "H4501990005")); /* a prefix of an exact one */
@@ -532,11 +539,11 @@ static void test_institution_patterns(void)
     CU_ASSERT_FALSE(yb_auth_institution_ok(&c, ""));
     CU_ASSERT_FALSE(yb_auth_institution_ok(&c, NULL));
     char *any[] = {"*"};
-    struct yb_caller all = {"all", "s", any, 1};
+    struct yb_caller all = {.name = "all", .secret = "s", .institutions = any, .n_institutions = 1};
     CU_ASSERT_TRUE(yb_auth_institution_ok(&all, "H33019900001"));
     CU_ASSERT_TRUE(yb_auth_institution_ok(&all, "P45019900002"));
     CU_ASSERT_FALSE(yb_auth_institution_ok(&all, ""));
-    struct yb_caller none = {"none", "s", NULL, 0};
+    struct yb_caller none = {.name = "none", .secret = "s"};
     CU_ASSERT_FALSE(yb_auth_institution_ok(&none, "H45019900055"));
 }
 
@@ -661,6 +668,302 @@ static void test_config(void)
     yb_test_remove_tree(dir);
 }
 
+/* ---- certificates, rates and the tls block ---- */
+
+#define FP_A                                                                                       \
+    "5F:3A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:01:23:45:67:89:AB:CD:EF:10:20:30:40:"   \
+    "50:9C"
+#define FP_A_PLAIN "5f3a00112233445566778899aabbccddeeff0123456789abcdef10203040509c"
+#define FP_B "0000000000000000000000000000000000000000000000000000000000000001"
+
+/* A self-signed P-256 certificate and its key, as PEM files in dir. */
+static void write_cert(const char *cert_name, const char *key_name, mode_t key_mode)
+{
+    EVP_PKEY *pkey = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pkey);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, pkey);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"ybgw-test", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, name);
+    CU_ASSERT_FATAL(X509_sign(x, pkey, EVP_sha256()) > 0);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", dir, cert_name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    PEM_write_X509(f, x);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/%s", dir, key_name);
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL);
+    fclose(f);
+    CU_ASSERT_EQUAL_FATAL(chmod(path, key_mode), 0);
+    X509_free(x);
+    EVP_PKEY_free(pkey);
+}
+
+/* Parse text as DIR/t.conf and apply its caller and tls blocks to a, then
+ * the checks across them; returns the first failure. */
+static int load_all(const char *text, struct yb_auth_conf *a)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/t.conf", dir);
+    yb_test_write_file(path, text);
+    err[0] = '\0';
+    struct yb_conf *root = yb_conf_parse_file(path, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    if (!root)
+        return YB_EINVAL;
+    int rc = 0;
+    for (const struct yb_conf *d = root->children; d && !rc; d = d->next) {
+        if (strcmp(d->name, "caller") == 0)
+            rc = yb_auth_caller_conf(d, a, err, sizeof(err));
+        else if (strcmp(d->name, "tls") == 0)
+            rc = yb_tls_conf(d, &a->tls, err, sizeof(err));
+    }
+    if (!rc)
+        rc = yb_auth_conf_check(a, root, err, sizeof(err));
+    yb_conf_free(root);
+    return rc;
+}
+
+static void fresh(struct yb_auth_conf *a)
+{
+    yb_auth_conf_free(a);
+    memset(a, 0, sizeof(*a));
+    yb_auth_conf_init(a);
+}
+
+static void test_fingerprints(void)
+{
+    unsigned char a[YB_TLS_FINGERPRINT_LEN], b[YB_TLS_FINGERPRINT_LEN];
+    char text[YB_TLS_FINGERPRINT_TEXT];
+    CU_ASSERT_EQUAL(yb_tls_fingerprint_parse(FP_A, a), 0);
+    CU_ASSERT_EQUAL(a[0], 0x5f);
+    CU_ASSERT_EQUAL(a[31], 0x9c);
+    yb_tls_fingerprint_format(a, text);
+    CU_ASSERT_STRING_EQUAL(text, FP_A);
+    /* no colons, lower case: the same bytes */
+    CU_ASSERT_EQUAL(yb_tls_fingerprint_parse(FP_A_PLAIN, b), 0);
+    CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+    static const char *const bad[] = {
+        "",
+        "5F3A",
+        FP_B "0",                                   /* 65 digits */
+        "000000000000000000000000000000000000000000000000000000000000000g", /* not hex */
+        "5F3A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:01:23:45:67:89:AB:CD:EF:10:20:30:"
+        "40:50:9C:",                                 /* colons in the wrong places */
+        "5F-3A-00-11-22-33-44-55-66-77-88-99-AA-BB-CC-DD-EE-FF-01-23-45-67-89-AB-CD-EF-10-20-30-"
+        "40-50-9C",
+        "SHA256 Fingerprint=5F:3A",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CU_ASSERT_EQUAL(yb_tls_fingerprint_parse(bad[i], b), YB_EINVAL);
+}
+
+static void test_config_certificates_and_rate(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/yb_auth_test_XXXXXX"); /* test_config removed its own */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    write_secret("good.key", "shared-secret-1\n", 0600);
+    write_cert("gw.crt", "gw.key", 0600);
+    struct yb_auth_conf a;
+    memset(&a, 0, sizeof(a));
+    yb_auth_conf_init(&a);
+
+    /* a certificate-only caller and one with both; a tls block that asks
+     * for client certificates */
+    CU_ASSERT_EQUAL(load_all("tls { certificate gw.crt; key gw.key; client_ca gw.crt; }\n"
+                             "caller his-a {\n"
+                             "    certificate " FP_A ";\n"
+                             "    institutions H45019900055;\n"
+                             "    rate 10/s burst 20;\n"
+                             "}\n"
+                             "caller relay-b {\n"
+                             "    secret_file good.key;\n"
+                             "    certificate " FP_B ";\n"
+                             "    certificate 0000000000000000000000000000000000000000000000000000"
+                             "000000000002;\n"
+                             "    institutions H43*;\n"
+                             "    rate 600/m;\n"
+                             "}\n",
+                             &a),
+                    0);
+    if (*err)
+        fprintf(stderr, "%s\n", err);
+    CU_ASSERT_EQUAL(a.n_callers, 2);
+    CU_ASSERT_TRUE(a.tls.enabled);
+    CU_ASSERT_PTR_NOT_NULL(a.tls.ctx);
+    CU_ASSERT_EQUAL(a.tls.verify_client, YB_TLS_VERIFY_OPTIONAL);
+    const struct yb_caller *his = yb_auth_find(&a, "his-a");
+    const struct yb_caller *relay = yb_auth_find(&a, "relay-b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(his);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(relay);
+    if (!his || !relay)
+        return;
+    CU_ASSERT_PTR_NULL(his->secret);
+    CU_ASSERT_EQUAL(his->n_certificates, 1);
+    CU_ASSERT_EQUAL(his->rate.per, 10);
+    CU_ASSERT_EQUAL(his->rate.period_ms, 1000);
+    CU_ASSERT_EQUAL(his->rate.burst, 20);
+    CU_ASSERT_EQUAL(relay->n_certificates, 2);
+    CU_ASSERT_EQUAL(relay->rate.per, 600);
+    CU_ASSERT_EQUAL(relay->rate.period_ms, 60000);
+    CU_ASSERT_EQUAL(relay->rate.burst, 600);
+    unsigned char fp[YB_TLS_FINGERPRINT_LEN];
+    CU_ASSERT_EQUAL(yb_tls_fingerprint_parse(FP_A, fp), 0);
+    CU_ASSERT_PTR_EQUAL(yb_auth_find_certificate(&a, fp), his);
+    fp[31] = 2;
+    memset(fp, 0, 31);
+    CU_ASSERT_PTR_EQUAL(yb_auth_find_certificate(&a, fp), relay);
+    fp[31] = 3;
+    CU_ASSERT_PTR_NULL(yb_auth_find_certificate(&a, fp));
+
+    /* a certificate-only caller cannot sign: its X-Ybgw-* headers are refused */
+    struct yb_nonce_cache *nc = yb_nonce_cache_new(100);
+    struct signed_req s;
+    sign_req(&s, "his-a", SECRET, BODY, NOW, NULL);
+    CU_ASSERT_EQUAL(verify(&a, nc, &s.r, NOW, NULL), YB_EINVAL);
+    CU_ASSERT_STRING_EQUAL(rule, "auth_signature");
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no secret_file"));
+    CU_ASSERT_EQUAL(yb_nonce_cache_count(nc), 0);
+    yb_nonce_cache_free(nc);
+
+    /* one certificate, one caller */
+    CU_ASSERT_EQUAL(load("\n\ncaller his-c { certificate " FP_B "; institutions *; }\n", &a),
+                    YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:3:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "already caller \"relay-b\"'s"));
+    CU_ASSERT_EQUAL(a.n_callers, 2);
+
+    /* bad fingerprints and rates, each refused at its line */
+    static const char *const bad[] = {
+        "caller r1 { institutions *;\n certificate 5F3A; }\n",
+        "caller r1 { institutions *;\n certificate " FP_A ":00; }\n",
+        "caller r1 { institutions *;\n certificate zz" FP_B "; }\n",
+        "caller r1 { institutions *;\n certificate " FP_A "; certificate " FP_A "; }\n",
+        "caller r1 { institutions *;\n certificate " FP_A " " FP_B "; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 10; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 0/s; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 10/h; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 10/s 20; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 10/s burst; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 10/s burst 0; }\n",
+        "caller r1 { secret_file good.key; institutions *;\n rate 1/s; rate 2/s; }\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = load(bad[i], &a);
+        CU_ASSERT_EQUAL(rc, YB_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
+        if (rc != YB_EINVAL || !strstr(err, "t.conf:2:"))
+            fprintf(stderr, "case %zu: rc %d, %s\n", i, rc, err);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "rate is given twice"));
+    CU_ASSERT_EQUAL(load("caller r1 { institutions *;\n certificate 5F3A; }\n", &a), YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "openssl x509 -noout -fingerprint -sha256"));
+    CU_ASSERT_EQUAL(a.n_callers, 2);
+
+    /* a certificate caller needs a listener that asks for certificates */
+    fresh(&a);
+    CU_ASSERT_EQUAL(load_all("# no tls\n"
+                             "caller his-a { certificate " FP_A "; institutions *; }\n",
+                             &a),
+                    YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "does not ask for client certificates"));
+    fresh(&a);
+    CU_ASSERT_EQUAL(load_all("tls { certificate gw.crt; key gw.key; verify_client off; }\n"
+                             "caller his-a { certificate " FP_A "; institutions *; }\n",
+                             &a),
+                    YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
+    yb_auth_conf_free(&a);
+    CU_ASSERT_FALSE(a.tls.enabled);
+}
+
+static void test_config_tls(void)
+{
+    write_cert("other.crt", "other.key", 0600);
+    write_cert("open.crt", "open.key", 0644);
+    struct yb_auth_conf a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+
+    /* verify_client on, relative paths resolved against the file */
+    CU_ASSERT_EQUAL(load_all("tls {\n certificate gw.crt;\n key gw.key;\n client_ca other.crt;\n"
+                             " verify_client on;\n}\n",
+                             &a),
+                    0);
+    CU_ASSERT_EQUAL(a.tls.verify_client, YB_TLS_VERIFY_ON);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.tls.key, dir));
+    CU_ASSERT_EQUAL(load_all("tls {\n certificate gw.crt;\n key gw.key;\n client_ca other.crt;\n"
+                             " verify_client on;\n}\n",
+                             &b),
+                    0);
+    CU_ASSERT_TRUE(yb_tls_conf_same(&a.tls, &b.tls));
+    fresh(&b);
+    CU_ASSERT_FALSE(yb_tls_conf_same(&a.tls, &b.tls));
+    CU_ASSERT_EQUAL(load_all("tls { certificate gw.crt; key gw.key; client_ca other.crt; }\n", &b),
+                    0);
+    CU_ASSERT_FALSE(yb_tls_conf_same(&a.tls, &b.tls)); /* on -> optional */
+    /* a second block */
+    CU_ASSERT_EQUAL(
+        load_all("\ntls { certificate gw.crt; key gw.key; client_ca other.crt; }\n", &a),
+        YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice"));
+
+    /* a key others can read: refused at the key's line, naming the fix */
+    fresh(&a);
+    CU_ASSERT_EQUAL(load_all("tls {\n certificate open.crt;\n key open.key;\n"
+                             " verify_client off;\n}\n",
+                             &a),
+                    YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:3:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "open.key"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "chmod 600"));
+    CU_ASSERT_FALSE(a.tls.enabled);
+
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"tls { key gw.key; verify_client off; }\n", "needs certificate"},
+        {"tls { certificate gw.crt; verify_client off; }\n", "needs certificate"},
+        {"tls { certificate gw.crt; key gw.key; }\n", "needs client_ca"},
+        {"tls { certificate gw.crt; key gw.key; verify_client on; }\n", "needs client_ca"},
+        {"tls { certificate gw.crt; key gw.key; client_ca gw.crt; verify_client maybe; }\n",
+         "maybe"},
+        {"tls { certificate gw.crt; key other.key; verify_client off; }\n", "does not belong"},
+        {"tls { certificate missing.crt; key gw.key; verify_client off; }\n", "missing.crt"},
+        {"tls { certificate gw.crt; key missing.key; verify_client off; }\n", "missing.key"},
+        {"tls { certificate gw.crt; key gw.key; client_ca missing.crt; }\n", "missing.crt"},
+        {"tls { certificate gw.crt; key gw.key; client_ca good.key; }\n", "client_ca"},
+        {"tls { certificate good.key; key gw.key; verify_client off; }\n", "good.key"},
+        {"tls { certificate gw.crt; certificate gw.crt; key gw.key; }\n", "given twice"},
+        {"tls { certificate gw.crt; key gw.key; ciphers ALL; }\n", "ciphers"},
+        {"tls;\n", "block"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        fresh(&a);
+        int rc = load_all(bad[i].text, &a);
+        CU_ASSERT_EQUAL(rc, YB_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:1:"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].why));
+        CU_ASSERT_FALSE(a.tls.enabled);
+        if (rc != YB_EINVAL || !strstr(err, bad[i].why))
+            fprintf(stderr, "tls case %zu: rc %d, %s\n", i, rc, err);
+    }
+    yb_auth_conf_free(&a);
+    yb_auth_conf_free(&b);
+    yb_test_remove_tree(dir);
+}
+
 int main(void)
 {
     static const struct yb_test tests[] = {
@@ -677,6 +980,9 @@ int main(void)
         YB_TEST(test_cache_concurrent_adds),
         YB_TEST(test_institution_patterns),
         YB_TEST(test_config),
+        YB_TEST(test_fingerprints),
+        YB_TEST(test_config_certificates_and_rate),
+        YB_TEST(test_config_tls),
         YB_TEST_END,
     };
     return yb_test_main("auth", tests);
