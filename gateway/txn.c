@@ -964,17 +964,21 @@ static int check_caller(struct yb_txn *txn, const char *body, size_t len,
 static int check_institution(struct yb_txn *txn, const struct yb_caller *caller)
 {
     const char *code = yb_node_get_text(txn->request, "fixmedins_code");
+    char shown[41]; /* printable ASCII, cut: never half a UTF-8 character in err_msg */
     if (!yb_auth_institution_ok(caller, code)) {
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "fixmedins_code", "auth_institution", "auth",
-                    "caller %s may not send messages for institution \"%.40s\": check "
+                    "caller %s may not send messages for institution \"%s\": check "
                     "fixmedins_code, or add it to the institutions of caller %s on this gateway",
-                    caller->name, code ? code : "", caller->name);
+                    caller->name, code && *code ? text_safe(code, shown, sizeof(shown), 1) : "",
+                    caller->name);
         return -1;
     }
     if (!txn->msgid || strncmp(txn->msgid, code, strlen(code)) != 0) {
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "msgid", "auth_institution", "auth",
-                    "msgid \"%.40s\" does not start with the institution code %s of caller %s",
-                    txn->msgid ? txn->msgid : "", code, caller->name);
+                    "msgid \"%s\" does not start with the institution code %s of caller %s",
+                    txn->msgid && *txn->msgid ? text_safe(txn->msgid, shown, sizeof(shown), 1)
+                                              : "",
+                    code, caller->name);
         return -1;
     }
     return 0;

@@ -340,11 +340,18 @@ static void claim(struct yb_txn *txn)
     case YB_IDEM_UNKNOWN:
         fetch(txn, hit.journal_id);
         return;
-    default:
+    default: {
+        /* shown as printable ASCII, cut: never half a UTF-8 character */
+        char shown[YB_IDEM_MSGID_MAX + 1];
+        size_t i = 0;
+        for (const char *m = txn->msgid ? txn->msgid : ""; m[i] && i + 1 < sizeof(shown); i++)
+            shown[i] = m[i] > 0x20 && m[i] < 0x7f && m[i] != '"' ? m[i] : '?';
+        shown[i] = '\0';
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "msgid", "msgid", "journal",
-                    "msgid \"%.64s\" cannot be used as the idempotency key of a %s (1 to %d "
+                    "msgid \"%s\" cannot be used as the idempotency key of a %s (1 to %d "
                     "characters)",
-                    txn->msgid ? txn->msgid : "", txn->infno, YB_IDEM_MSGID_MAX);
+                    shown, txn->infno, YB_IDEM_MSGID_MAX);
+    }
     }
 }
 
