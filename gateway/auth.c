@@ -71,19 +71,6 @@ static int pattern_ok(const char *p)
     return 1;
 }
 
-/* A relative path is relative to the directory of the file that names it,
- * as for include and upstream secret files. The caller frees the result. */
-static char *resolve_path(const struct yb_conf *d, const char *arg)
-{
-    const char *slash = d->file ? strrchr(d->file, '/') : NULL;
-    size_t dir = arg[0] == '/' || !slash ? 0 : (size_t)(slash - d->file + 1);
-    size_t len = dir + strlen(arg) + 1;
-    char *path = malloc(len);
-    if (path)
-        snprintf(path, len, "%.*s%s", (int)dir, d->file, arg);
-    return path;
-}
-
 static int set_secret_file(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
                            char *err, size_t errlen)
 {
@@ -92,7 +79,7 @@ static int set_secret_file(const struct yb_conf *d, const struct yb_conf_command
     (void)cmd;
     if (c->secret)
         return yb_conf_error(d, err, errlen, "caller \"%s\": secret_file is given twice", c->name);
-    char *path = resolve_path(d, d->argv[0]);
+    char *path = yb_conf_relative_path(d, d->argv[0]);
     if (!path)
         return yb_conf_error(d, err, errlen, "out of memory");
     why[0] = '\0';

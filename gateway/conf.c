@@ -497,6 +497,17 @@ int yb_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+char *yb_conf_relative_path(const struct yb_conf *d, const char *arg)
+{
+    const char *slash = arg[0] != '/' && d->file ? strrchr(d->file, '/') : NULL;
+    size_t dir = slash ? (size_t)(slash - d->file + 1) : 0;
+    size_t len = dir + strlen(arg) + 1;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%.*s%s", (int)dir, dir ? d->file : "", arg);
+    return path;
+}
+
 int yb_parse_msec(const char *s, long *out)
 {
     char num[32];

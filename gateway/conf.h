@@ -89,6 +89,12 @@ int yb_conf_set_flag(const struct yb_conf *, const struct yb_conf_command *, voi
 int yb_conf_set_enum(const struct yb_conf *, const struct yb_conf_command *, void *, char *,
                      size_t);
 
+/* ARG as a path: absolute stays, relative is taken from the directory of
+ * the file that holds directive D (as include is), so a configuration tree
+ * can be moved as a whole; used for secret, key, certificate and CA files.
+ * A new string the caller frees, or NULL when memory runs out. */
+char *yb_conf_relative_path(const struct yb_conf *d, const char *arg);
+
 /* Parse helpers, usable on their own. Return 0 or YB_EINVAL. */
 int yb_parse_size(const char *s, size_t *out);
 int yb_parse_msec(const char *s, long *out);

@@ -296,13 +296,9 @@ static int set_key_file(const struct yb_conf *d, const struct yb_conf_command *c
     const char *arg = d->argv[0];
     char why[512] = "";
     (void)cmd;
-    const char *slash = d->file ? strrchr(d->file, '/') : NULL;
-    size_t dir = arg[0] == '/' || !slash ? 0 : (size_t)(slash - d->file + 1);
-    size_t len = dir + strlen(arg) + 1;
-    char *path = malloc(len);
+    char *path = yb_conf_relative_path(d, arg);
     if (!path)
         return yb_conf_error(d, err, errlen, "out of memory");
-    snprintf(path, len, "%.*s%s", (int)dir, d->file ? d->file : "", arg);
     int rc = yb_seal_load_key(path, t->c->key, why, sizeof(why));
     if (rc) {
         free(path);

@@ -41,27 +41,13 @@
 
 static const char *const verify_names[] = {"off", "optional", "on", NULL};
 
-/* A relative path is relative to the directory of the file that names it,
- * as for an upstream's ca_file and a caller's secret_file. The caller frees
- * the result. */
-static char *resolve_path(const struct yb_conf *d, const char *arg)
-{
-    const char *slash = d->file ? strrchr(d->file, '/') : NULL;
-    size_t dir = arg[0] == '/' || !slash ? 0 : (size_t)(slash - d->file + 1);
-    size_t len = dir + strlen(arg) + 1;
-    char *path = malloc(len);
-    if (path)
-        snprintf(path, len, "%.*s%s", (int)dir, d->file, arg);
-    return path;
-}
-
 static int set_path(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
                     char *err, size_t errlen)
 {
     char **slot = (char **)((char *)target + cmd->offset);
     if (*slot)
         return yb_conf_error(d, err, errlen, "tls: %s is given twice", d->name);
-    if (!(*slot = resolve_path(d, d->argv[0])))
+    if (!(*slot = yb_conf_relative_path(d, d->argv[0])))
         return yb_conf_error(d, err, errlen, "out of memory");
     return 0;
 }

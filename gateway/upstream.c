@@ -43,26 +43,6 @@
 
 static const char *const sign_names[] = {"none", "api", "tif", "ybgw", NULL};
 
-/* A relative path in the configuration is relative to the file that names
- * it, as for include, so a configuration tree can be moved as a whole. */
-static char *resolve_path(const struct yb_conf *d, const char *arg)
-{
-    if (arg[0] == '/')
-        return strdup(arg);
-    const char *slash = strrchr(d->file, '/');
-    struct yb_buf b;
-    yb_buf_init(&b, 0);
-    if (slash && yb_buf_append(&b, d->file, (size_t)(slash - d->file + 1))) {
-        yb_buf_free(&b);
-        return NULL;
-    }
-    if (yb_buf_puts(&b, arg)) {
-        yb_buf_free(&b);
-        return NULL;
-    }
-    return yb_buf_steal(&b, NULL);
-}
-
 static int set_endpoint(const struct yb_conf *d, const struct yb_conf_command *cmd, void *target,
                         char *err, size_t errlen)
 {
@@ -99,7 +79,7 @@ static int set_ca_file(const struct yb_conf *d, const struct yb_conf_command *cm
 {
     struct yb_upstream *u = target;
     (void)cmd;
-    char *path = resolve_path(d, d->argv[0]);
+    char *path = yb_conf_relative_path(d, d->argv[0]);
     if (!path)
         return yb_conf_error(d, err, errlen, "out of memory");
     free(u->ca_file);
@@ -123,7 +103,7 @@ static int set_secret_file(const struct yb_conf *d, const struct yb_conf_command
     char why[512];
     char *secret = NULL;
     (void)cmd;
-    char *path = resolve_path(d, d->argv[0]);
+    char *path = yb_conf_relative_path(d, d->argv[0]);
     if (!path)
         return yb_conf_error(d, err, errlen, "out of memory");
     int rc = yb_sign_load_secret(path, &secret, why, sizeof(why));
