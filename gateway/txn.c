@@ -104,10 +104,7 @@ static const char *metric_infno(const struct yb_txn *txn)
     return txn->infno;
 }
 
-/* A value for a log line or a header: printable ASCII only (spaces too
- * when SPACES), no double quote, cut to cap, so a message cannot forge log
- * lines or headers. */
-static const char *text_safe(const char *v, char *out, size_t cap, int spaces)
+const char *yb_txn_text_safe(const char *v, char *out, size_t cap, int spaces)
 {
     if (!v || !*v)
         return "-";
@@ -268,7 +265,8 @@ static void reply(struct yb_txn *txn, int status, struct yb_node *env)
         evhttp_add_header(out, "X-Ybgw-Route", txn->route);
     if (txn->route && txn->route_why && *txn->route_why) {
         char why[256];
-        evhttp_add_header(out, "X-Ybgw-Route-Reason", text_safe(txn->route_why, why, sizeof(why), 1));
+        evhttp_add_header(out, "X-Ybgw-Route-Reason",
+                          yb_txn_text_safe(txn->route_why, why, sizeof(why), 1));
     }
     if (txn->hops)
         evhttp_add_header(out, "X-Ybgw-Hops", txn->hops);
@@ -969,15 +967,17 @@ static int check_institution(struct yb_txn *txn, const struct yb_caller *caller)
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "fixmedins_code", "auth_institution", "auth",
                     "caller %s may not send messages for institution \"%s\": check "
                     "fixmedins_code, or add it to the institutions of caller %s on this gateway",
-                    caller->name, code && *code ? text_safe(code, shown, sizeof(shown), 1) : "",
+                    caller->name,
+                    code && *code ? yb_txn_text_safe(code, shown, sizeof(shown), 1) : "",
                     caller->name);
         return -1;
     }
     if (!txn->msgid || strncmp(txn->msgid, code, strlen(code)) != 0) {
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "msgid", "auth_institution", "auth",
                     "msgid \"%s\" does not start with the institution code %s of caller %s",
-                    txn->msgid && *txn->msgid ? text_safe(txn->msgid, shown, sizeof(shown), 1)
-                                              : "",
+                    txn->msgid && *txn->msgid
+                        ? yb_txn_text_safe(txn->msgid, shown, sizeof(shown), 1)
+                        : "",
                     code, caller->name);
         return -1;
     }

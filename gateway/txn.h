@@ -126,6 +126,12 @@ void yb_txn_start_internal(struct yb_worker *worker, struct yb_snapshot *snap, c
 
 /* ---- between txn.c and txn_journal.c ---- */
 
+/* A value for a log line, a header or an error text: printable ASCII only
+ * (spaces too when SPACES), no double quote, cut to cap, so a message cannot
+ * forge log lines or headers, nor put half a UTF-8 character in err_msg.
+ * "-" for NULL or "". */
+const char *yb_txn_text_safe(const char *v, char *out, size_t cap, int spaces);
+
 /* Call the route's upstream (the journal row is written). */
 void yb_txn_send(struct yb_txn *txn);
 /* Encode env in the caller's format, send it, end the txn. */

@@ -341,16 +341,14 @@ static void claim(struct yb_txn *txn)
         fetch(txn, hit.journal_id);
         return;
     default: {
-        /* shown as printable ASCII, cut: never half a UTF-8 character */
         char shown[YB_IDEM_MSGID_MAX + 1];
-        size_t i = 0;
-        for (const char *m = txn->msgid ? txn->msgid : ""; m[i] && i + 1 < sizeof(shown); i++)
-            shown[i] = m[i] > 0x20 && m[i] < 0x7f && m[i] != '"' ? m[i] : '?';
-        shown[i] = '\0';
         yb_txn_fail(txn, 200, YB_OUTCOME_REJECTED, "msgid", "msgid", "journal",
                     "msgid \"%s\" cannot be used as the idempotency key of a %s (1 to %d "
                     "characters)",
-                    shown, txn->infno, YB_IDEM_MSGID_MAX);
+                    txn->msgid && *txn->msgid
+                        ? yb_txn_text_safe(txn->msgid, shown, sizeof(shown), 0)
+                        : "",
+                    txn->infno, YB_IDEM_MSGID_MAX);
     }
     }
 }
