@@ -100,6 +100,15 @@ static void job_free(struct job *job)
     free(job);
 }
 
+/* The platform's text with personal values masked (it may quote the person:
+ * a certno, a name), by the current configuration's personal fields. */
+static void mask_text(struct yb_resolver *r, const char *text, char *out, size_t cap)
+{
+    struct yb_snapshot *snap = yb_server_acquire(r->server);
+    yb_pii_mask_text(snap->settings->pii, text, strlen(text), out, cap);
+    yb_snapshot_release(snap);
+}
+
 static void reversal_done(void *arg, int outcome, const char *json, size_t len)
 {
     struct job *job = arg;
@@ -135,23 +144,16 @@ static void reversal_done(void *arg, int outcome, const char *json, size_t len)
     if (ok) {
         char who[80], note[600], masked[500] = "";
         snprintf(who, sizeof(who), "gateway (2601 msgid %s)", job->msgid);
-        if (warn && *warn) {
-            struct yb_snapshot *snap = yb_server_acquire(r->server);
-            yb_pii_mask_text(snap->settings->pii, warn, strlen(warn), masked, sizeof(masked));
-            yb_snapshot_release(snap);
-        }
+        if (warn && *warn)
+            mask_text(r, warn, masked, sizeof(masked));
         snprintf(note, sizeof(note), "reversed by 2601 msgid %s%s%s", job->msgid,
                  *masked ? "; platform: " : "", masked);
         yb_journal_resolve(r->server->journal, job->id, "reversed", who, note);
         yb_log(YB_LOG_INFO, "resolve", "journal #%lld: reversed by 2601 msgid %s",
                (long long)job->id, job->msgid);
     } else {
-        /* the platform's err_msg may quote the person (certno, name) */
-        const char *why = err_msg && *err_msg ? err_msg : *err ? err : "?";
         char masked[320];
-        struct yb_snapshot *snap = yb_server_acquire(r->server);
-        yb_pii_mask_text(snap->settings->pii, why, strlen(why), masked, sizeof(masked));
-        yb_snapshot_release(snap);
+        mask_text(r, err_msg && *err_msg ? err_msg : *err ? err : "?", masked, sizeof(masked));
         yb_log(YB_LOG_WARN, "resolve",
                "journal #%lld: the reversal (2601 msgid %s) did not succeed (%s); it stays "
                "unknown and is tried again later",
