@@ -21,17 +21,11 @@
 #include <unistd.h>
 
 #include "ctl_send.h"
+#include "ctl_subcommand.h"
 #include "plugin_host.h"
 #include "settings.h"
 
-struct cat_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *args;
-    const char *help;
-};
-
-static const struct cat_command cat_commands[] = {
+static const struct ctl_subcommand cat_commands[] = {
     {"import", ctl_cat_import_main,
      "FILE [--fixmedins CODE] [--db PATH | -c CONF] [--rejects PATH] [--partial] [--synced] "
      "[--by NAME] [--no-check-codes] [--quiet] [--json]",
@@ -57,9 +51,7 @@ static const struct cat_command cat_commands[] = {
 
 void ctl_cat_usage(FILE *f, const char *name)
 {
-    for (const struct cat_command *c = cat_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            fprintf(f, "usage: ybgwctl catalog %s %s\n  %s\n", c->name, c->args, c->help);
+    ctl_subcommand_usage(f, "catalog", cat_commands, name);
 }
 
 const char *ctl_cat_thousands(uint64_t n, char *buf, size_t cap)
@@ -229,7 +221,7 @@ int ctl_cat_store_open(const char *cmd, const char *db, const char *conf_path, i
 static void catalog_usage(FILE *f)
 {
     fprintf(f, "usage: ybgwctl catalog SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct cat_command *c = cat_commands; c->name; c++)
+    for (const struct ctl_subcommand *c = cat_commands; c->name; c++)
         fprintf(f, "  %-7s %s\n", c->name, c->help);
     fprintf(f,
             "\nybgwctl catalog SUBCOMMAND --help shows its options. The store is --db PATH, "
@@ -242,19 +234,5 @@ static void catalog_usage(FILE *f)
 
 int ctl_catalog_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        catalog_usage(stderr);
-        return CTL_EXIT_TRANSPORT;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        catalog_usage(stdout);
-        return CTL_EXIT_OK;
-    }
-    for (const struct cat_command *c = cat_commands; c->name; c++)
-        if (strcmp(c->name, argv[1]) == 0)
-            return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "ybgwctl catalog: no subcommand \"%s\"\n", argv[1]);
-    catalog_usage(stderr);
-    return CTL_EXIT_TRANSPORT;
+    return ctl_subcommand_main("catalog", cat_commands, catalog_usage, argc, argv);
 }

@@ -32,18 +32,12 @@
 
 #include "codeset.h"
 #include "ctl_conf.h"
+#include "ctl_subcommand.h"
 #include "ctl_send.h"
 #include "plugin_host.h"
 #include "settings.h"
 
 #define CODE_EXPLAIN_MAX 16384
-
-struct code_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *args;
-    const char *help;
-};
 
 static int validate_main(int argc, char **argv);
 static int explain_main(int argc, char **argv);
@@ -52,7 +46,7 @@ static int stats_main(int argc, char **argv);
 static int versions_main(int argc, char **argv);
 static int activate_main(int argc, char **argv);
 
-static const struct code_command code_commands[] = {
+static const struct ctl_subcommand code_commands[] = {
     {"validate", validate_main, "CODE [--kind KIND] [-c CONF] [--json]",
      "judge CODE as the gateway would: its configuration, plugins, tables and policy"},
     {"explain", explain_main, "CODE [--kind KIND] [-c CONF] [--json]",
@@ -72,19 +66,9 @@ static const struct code_command code_commands[] = {
 
 /* ---- small helpers ---- */
 
-static const struct code_command *find_code_command(const char *name)
-{
-    for (const struct code_command *c = code_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
-    return NULL;
-}
-
 static void sub_usage(FILE *f, const char *name)
 {
-    const struct code_command *c = find_code_command(name);
-    if (c)
-        fprintf(f, "usage: ybgwctl code %s %s\n  %s\n", c->name, c->args, c->help);
+    ctl_subcommand_usage(f, "code", code_commands, name);
 }
 
 /* 1234567 -> "1,234,567" */
@@ -1254,7 +1238,7 @@ out:
 static void code_usage(FILE *f)
 {
     fprintf(f, "usage: ybgwctl code SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct code_command *c = code_commands; c->name; c++)
+    for (const struct ctl_subcommand *c = code_commands; c->name; c++)
         fprintf(f, "  %-9s %s\n  %-9s   %s %s\n", c->name, c->help, "", c->name, c->args);
     fprintf(f,
             "\nThe configuration (-c) defaults to conf/ybgw.conf when present, else "
@@ -1265,20 +1249,5 @@ static void code_usage(FILE *f)
 
 int ctl_code_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        code_usage(stderr);
-        return CTL_EXIT_TRANSPORT;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        code_usage(stdout);
-        return CTL_EXIT_OK;
-    }
-    const struct code_command *c = find_code_command(argv[1]);
-    if (!c) {
-        fprintf(stderr, "ybgwctl code: no subcommand \"%s\"\n", argv[1]);
-        code_usage(stderr);
-        return CTL_EXIT_TRANSPORT;
-    }
-    return c->run(argc - 1, argv + 1);
+    return ctl_subcommand_main("code", code_commands, code_usage, argc, argv);
 }

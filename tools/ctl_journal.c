@@ -25,19 +25,13 @@
 
 #include "ctl_conf.h"
 #include "ctl_send.h"
+#include "ctl_subcommand.h"
 #include "jchain.h"
 #include "journal.h"
 #include "seal.h"
 #include "settings.h"
 
-struct jr_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *args;
-    const char *help;
-};
-
-static const struct jr_command jr_commands[] = {
+static const struct ctl_subcommand jr_commands[] = {
     {"list", ctl_jr_list_main,
      "[--status S] [--infno N] [--msgid M] [--since T] [--until T] [--unresolved] [--limit N] "
      "[--json] [--db FILE | -c CONF]",
@@ -62,9 +56,7 @@ static const struct jr_command jr_commands[] = {
 
 void ctl_jr_usage(FILE *f, const char *name)
 {
-    for (const struct jr_command *c = jr_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            fprintf(f, "usage: ybgwctl journal %s %s\n  %s\n", c->name, c->args, c->help);
+    ctl_subcommand_usage(f, "journal", jr_commands, name);
 }
 
 int ctl_jr_getopt(int argc, char **argv, const char *shortopts, const struct option *options,
@@ -417,7 +409,7 @@ out:
 static void journal_usage(FILE *f)
 {
     fprintf(f, "usage: ybgwctl journal SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct jr_command *c = jr_commands; c->name; c++)
+    for (const struct ctl_subcommand *c = jr_commands; c->name; c++)
         fprintf(f, "  %-8s %s\n", c->name, c->help);
     fprintf(f,
             "\nybgwctl journal SUBCOMMAND --help shows its options. The journal is --db FILE,\n"
@@ -431,19 +423,5 @@ static void journal_usage(FILE *f)
 
 int ctl_journal_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        journal_usage(stderr);
-        return CTL_EXIT_TRANSPORT;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        journal_usage(stdout);
-        return CTL_EXIT_OK;
-    }
-    for (const struct jr_command *c = jr_commands; c->name; c++)
-        if (strcmp(c->name, argv[1]) == 0)
-            return c->run(argc - 1, argv + 1);
-    fprintf(stderr, "ybgwctl journal: no subcommand \"%s\"\n", argv[1]);
-    journal_usage(stderr);
-    return CTL_EXIT_TRANSPORT;
+    return ctl_subcommand_main("journal", jr_commands, journal_usage, argc, argv);
 }

@@ -14,21 +14,15 @@
 #include "ctl_catalog.h"
 #include "ctl_code.h"
 #include "ctl_journal.h"
+#include "ctl_subcommand.h"
 #include "ctl_send.h"
 #include "ctl_visit.h"
 #include "settings.h"
 
-struct ctl_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *args;
-    const char *help;
-};
-
 static int check_config_main(int argc, char **argv);
 static int help_main(int argc, char **argv);
 
-static const struct ctl_command commands[] = {
+static const struct ctl_subcommand commands[] = {
     {"check-config", check_config_main, "FILE", "check a ybgw.conf and print FILE: ok or why not"},
     {"send", ctl_send_main, "[--url URL] [--xml] [--encoding ENC] FILE|-",
      "post one message and print the answer with its route"},
@@ -44,9 +38,9 @@ static const struct ctl_command commands[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-static const struct ctl_command *find_command(const char *name)
+static const struct ctl_subcommand *find_command(const char *name)
 {
-    for (const struct ctl_command *c = commands; c->name; c++)
+    for (const struct ctl_subcommand *c = commands; c->name; c++)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;
@@ -55,7 +49,7 @@ static const struct ctl_command *find_command(const char *name)
 static void list_commands(FILE *f)
 {
     fprintf(f, "usage: ybgwctl COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
-    for (const struct ctl_command *c = commands; c->name; c++)
+    for (const struct ctl_subcommand *c = commands; c->name; c++)
         fprintf(f, "  %-13s %s\n  %-13s   %s %s\n", c->name, c->help, "", c->name, c->args);
     fprintf(f, "\nThe gateway's address comes from --url or YBGW_URL (default %s).\n",
             CTL_DEFAULT_URL);
@@ -64,7 +58,7 @@ static void list_commands(FILE *f)
 static int help_main(int argc, char **argv)
 {
     if (argc > 1) {
-        const struct ctl_command *c = find_command(argv[1]);
+        const struct ctl_subcommand *c = find_command(argv[1]);
         if (!c) {
             fprintf(stderr, "ybgwctl: no command \"%s\"\n", argv[1]);
             list_commands(stderr);
@@ -111,7 +105,7 @@ int main(int argc, char **argv)
         list_commands(argc < 2 ? stderr : stdout);
         return argc < 2 ? CTL_EXIT_TRANSPORT : CTL_EXIT_OK;
     }
-    const struct ctl_command *c = find_command(argv[1]);
+    const struct ctl_subcommand *c = find_command(argv[1]);
     if (!c) {
         fprintf(stderr, "ybgwctl: no command \"%s\"\n", argv[1]);
         list_commands(stderr);
