@@ -22,13 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "sign.h"
 #include "ybgw/ybgw.h"
 
 #define MAGIC "YBS1"
@@ -180,31 +180,11 @@ int yb_seal_load_key(const char *path, unsigned char key[YB_SEAL_KEY], char *err
     int rc = YB_EIO, fd = -1;
     char buf[KEY_FILE_MAX + 1];
     size_t len = 0;
-    struct stat st;
     if (!path || !key)
         return YB_EINVAL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        rc = errno == ENOENT ? YB_ENOENT : YB_EIO;
-        snprintf(err, errlen, "key file %s: cannot open: %s", path, strerror(errno));
+    if ((rc = yb_private_file_open(path, "key file", &fd, err, errlen)))
         goto fail;
-    }
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "key file %s: cannot stat: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = YB_EINVAL;
-        snprintf(err, errlen, "key file %s is not a regular file", path);
-        goto fail;
-    }
-    if (st.st_mode & 077) {
-        rc = YB_EINVAL;
-        snprintf(err, errlen,
-                 "key file %s must not be readable by group or others (mode 0%03o); chmod 600 it",
-                 path, (unsigned)(st.st_mode & 0777));
-        goto fail;
-    }
+    rc = YB_EIO;
     while (len < sizeof(buf)) {
         ssize_t got = read(fd, buf + len, sizeof(buf) - len);
         if (got < 0 && errno == EINTR)

@@ -288,6 +288,32 @@ int yb_sign_nonce(char *buf, size_t cap)
     return 0;
 }
 
+int yb_private_file_open(const char *path, const char *what, int *fd, char *err, size_t errlen)
+{
+    struct stat st;
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0) {
+        snprintf(err, errlen, "%s %s: cannot open: %s", what, path, strerror(errno));
+        return errno == ENOENT ? YB_ENOENT : YB_EIO;
+    }
+    int rc = YB_EINVAL;
+    if (fstat(*fd, &st) != 0) {
+        snprintf(err, errlen, "%s %s: cannot stat: %s", what, path, strerror(errno));
+        rc = YB_EIO;
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s %s is not a regular file", what, path);
+    } else if (st.st_mode & 077) {
+        snprintf(err, errlen,
+                 "%s %s must not be readable by group or others (mode 0%03o); chmod 600 it", what,
+                 path, (unsigned)(st.st_mode & 0777));
+    } else {
+        return 0;
+    }
+    close(*fd);
+    *fd = -1;
+    return rc;
+}
+
 /*
  * The secret file is checked on the opened descriptor (fstat), so the file
  * that was checked is the file that is read. Group or other access of any
@@ -304,30 +330,9 @@ int yb_sign_load_secret(const char *path, char **out, char *err, size_t errlen)
     if (!path || !out)
         return YB_EINVAL;
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        rc = errno == ENOENT ? YB_ENOENT : YB_EIO;
-        snprintf(err, errlen, "secret file %s: cannot open: %s", path, strerror(errno));
+    if ((rc = yb_private_file_open(path, "secret file", &fd, err, errlen)))
         goto cleanup;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "secret file %s: cannot stat: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = YB_EINVAL;
-        snprintf(err, errlen, "secret file %s is not a regular file", path);
-        goto cleanup;
-    }
-    if (st.st_mode & 077) {
-        rc = YB_EINVAL;
-        snprintf(err, errlen,
-                 "secret file %s must not be readable by group or others (mode 0%03o); "
-                 "chmod 600 it",
-                 path, (unsigned)(st.st_mode & 0777));
-        goto cleanup;
-    }
+    rc = YB_EIO;
     /* One byte more than allowed, to tell "exactly at the cap" from "over". */
     buf = malloc(SECRET_MAX + 1);
     if (!buf) {

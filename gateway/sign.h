@@ -70,6 +70,14 @@ int yb_sign_ybgw(const char *secret, const char *caller, const char *ms, const c
 /* 32 random hex characters into buf (at least 33 bytes). */
 int yb_sign_nonce(char *buf, size_t cap);
 
+/* Open path to read a secret or a private key: *fd is the open descriptor,
+ * checked (fstat, so the file checked is the file read) to be a regular
+ * file that no group or other may access. WHAT names the file in err
+ * ("secret file", "key file", "key"). 0, or YB_ENOENT, YB_EIO or YB_EINVAL
+ * with the reason in err (*fd then -1). Used for every secret ybgw reads:
+ * signing secrets, caller secrets, the TLS key and the journal key. */
+int yb_private_file_open(const char *path, const char *what, int *fd, char *err, size_t errlen);
+
 /* Read a secret from path, refusing a file that group or others can read (mode & 077)
  * or that is empty. Trailing newlines are stripped. The caller frees *out
  * (after wiping it). err never contains the secret. */

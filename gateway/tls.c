@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/bufferevent.h>
@@ -33,6 +32,7 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
+#include "sign.h"
 #include "ybgw/ybgw.h"
 
 /* TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3's are all fine. */
@@ -77,21 +77,10 @@ static const char *ssl_reason(char *buf, size_t cap, const char *fallback)
 
 int yb_tls_check_private_file(const char *path, const char *what, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s %s: cannot open: %s", what, path, strerror(errno));
+    int fd;
+    if (yb_private_file_open(path, what, &fd, err, errlen))
         return YB_EINVAL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s %s is not a regular file", what, path);
-        return YB_EINVAL;
-    }
-    if (st.st_mode & 077) {
-        snprintf(err, errlen,
-                 "%s %s must not be readable by group or others (mode 0%03o); chmod 600 it", what,
-                 path, (unsigned)(st.st_mode & 0777));
-        return YB_EINVAL;
-    }
+    close(fd);
     return 0;
 }
 
@@ -99,19 +88,9 @@ int yb_tls_check_private_file(const char *path, const char *what, char *err, siz
  * file cannot be swapped between the check and the read. */
 static EVP_PKEY *load_key(const char *path, char *why, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        snprintf(why, cap, "key %s: cannot open: %s", path, strerror(errno));
+    int fd;
+    if (yb_private_file_open(path, "key", &fd, why, cap))
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-        close(fd);
-        yb_tls_check_private_file(path, "key", why, cap);
-        if (!*why)
-            snprintf(why, cap, "key %s: cannot stat", path);
-        return NULL;
-    }
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);
