@@ -29,13 +29,11 @@
 
 #include "benchutil.h"
 #include "codeset.h"
+#include "synthetic.h"
 
 #define KEY_WIDTH 32
 #define LOOKUPS 10000000u
 #define KEY_SAMPLE 1000000u
-
-static const char *const atc_classes[] = {"A01AB", "A02BC", "B01AC", "C07AB", "C09AA",
-                                          "J01CA", "J01DD", "N02BE", "R05CB", "A10BA"};
 
 static const char fallback_drug_rules[] = "standard \"药品分类与代码 (bench)\"\n"
                                           "kind drug \"药品\"\n"
@@ -56,20 +54,6 @@ static const char fallback_columns[] = "field\theaders\n"
                                        "name\t注册名称|医保通用名|name\n"
                                        "begin_date\t开始日期|begin_date\n"
                                        "end_date\t结束日期|end_date\n";
-
-/* The SYNTHETIC code number P of a standard. */
-static void drug_code(char *buf, size_t cap, unsigned long p)
-{
-    snprintf(buf, cap, "X%s%c%03luT%03lu%04lu%05lu", atc_classes[p % 10],
-             (char)('A' + (p / 10) % 26), (p / 260) % 1000, p % 997, (p / 100000) % 10000,
-             p % 100000);
-}
-
-static void consumable_code(char *buf, size_t cap, unsigned long p)
-{
-    snprintf(buf, cap, "C%02lu%02lu%02lu%03lu%017lu", 1 + p % 20, 1 + (p / 20) % 15,
-             1 + (p / 300) % 10, (p / 7) % 1000, p);
-}
 
 typedef void (*code_fn)(char *buf, size_t cap, unsigned long p);
 
@@ -259,10 +243,11 @@ int main(int argc, char **argv)
     struct result r[2];
     memset(r, 0, sizeof(r));
     int rc = bench_standard(dir, src, "drug", "药品代码,注册名称,开始日期,结束日期", "drug",
-                            fallback_drug_rules, drug_code, rows, &r[0]);
+                            fallback_drug_rules, bench_drug_code, rows, &r[0]);
     if (rc == 0)
         rc = bench_standard(dir, src, "consumable", "耗材代码,医保通用名,开始日期,结束日期",
-                            "consumable", fallback_consumable_rules, consumable_code, rows, &r[1]);
+                            "consumable", fallback_consumable_rules, bench_consumable_code, rows,
+                            &r[1]);
     if (rc == 0) {
         printf("\n%-10s %8s %14s %8s %12s %9s %6s %8s %6s %7s\n", "standard", "rows",
                "import s (cpu)", "rows/s", "load s (cpu)", "table MiB", "B/row", "RSS +MiB",
