@@ -166,6 +166,11 @@ struct yb_jchain_appender {
     sqlite3_stmt *row;  /* row_sql */
     sqlite3_stmt *tail; /* the last event */
     sqlite3_stmt *insert;
+    /* the tail as this appender left it, valid inside one write
+     * transaction (no other connection can append meanwhile) */
+    int have_tail;
+    int64_t tail_seq;
+    char tail_hash[YB_JCHAIN_HEX];
 };
 
 static const char tail_sql[] = "SELECT seq, hash FROM journal_event ORDER BY seq DESC LIMIT 1";
@@ -287,7 +292,10 @@ int yb_jchain_appender_append(struct yb_jchain_appender *a, const struct yb_jeve
         snprintf(err, errlen, "journal event: append outside a write transaction");
         return YB_EINVAL;
     }
-    if (read_tail(a->tail, &seq, prev)) {
+    if (a->have_tail) {
+        seq = a->tail_seq;
+        memcpy(prev, a->tail_hash, YB_JCHAIN_HEX);
+    } else if (read_tail(a->tail, &seq, prev)) {
         snprintf(err, errlen, "journal event: cannot read the chain's tail: %s",
                  sqlite3_errmsg(db));
         return YB_EIO;
@@ -325,7 +333,18 @@ int yb_jchain_appender_append(struct yb_jchain_appender *a, const struct yb_jeve
         snprintf(err, errlen, "journal event: cannot write: %s", sqlite3_errmsg(db));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    a->have_tail = step == SQLITE_DONE;
+    if (a->have_tail) {
+        a->tail_seq = seq + 1;
+        memcpy(a->tail_hash, hash, YB_JCHAIN_HEX);
+    }
     return step == SQLITE_DONE ? 0 : YB_EIO;
+}
+
+void yb_jchain_appender_begin(struct yb_jchain_appender *a)
+{
+    if (a)
+        a->have_tail = 0;
 }
 
 int yb_jchain_append(sqlite3 *db, const struct yb_jevent *ev, char *err, size_t errlen)

@@ -105,6 +105,9 @@ struct yb_jchain_appender;
 struct yb_jchain_appender *yb_jchain_appender_new(sqlite3 *db);
 int yb_jchain_appender_append(struct yb_jchain_appender *a, const struct yb_jevent *ev, char *err,
                               size_t errlen);
+/* Call after each BEGIN IMMEDIATE: the appender reads the chain's tail
+ * once per write transaction and keeps it for the appends that follow. */
+void yb_jchain_appender_begin(struct yb_jchain_appender *a);
 void yb_jchain_appender_free(struct yb_jchain_appender *a);
 
 /* The digest of journal row id as it is now. 0, YB_ENOENT, or YB_EIO. */

@@ -97,9 +97,14 @@ static int copy_text(struct jrec *r, const char *text, size_t len)
 }
 
 /* Queue r (the caller holds no lock). */
-static void enqueue(struct yb_journal *j, struct jrec *r)
+/* Append r (the caller holds the lock). The writer is woken for an urgent
+ * record, or for a lazy one that finds the queue empty (it then waits
+ * update_delay); a lazy record behind others needs no wake-up. */
+static void append(struct yb_journal *j, struct jrec *r)
 {
-    pthread_mutex_lock(&j->lock);
+    int wake = r->urgent || !j->head;
+    if (!j->head)
+        j->lazy_since = yb_journal_mono_ms();
     if (j->tail)
         j->tail->next = r;
     else
@@ -108,7 +113,16 @@ static void enqueue(struct yb_journal *j, struct jrec *r)
     j->queued++;
     if (r->type == JR_BEGIN)
         j->begins++;
-    pthread_cond_signal(&j->cond);
+    if (r->urgent)
+        j->urgent = 1;
+    if (wake)
+        pthread_cond_signal(&j->cond);
+}
+
+static void enqueue(struct yb_journal *j, struct jrec *r)
+{
+    pthread_mutex_lock(&j->lock);
+    append(j, r);
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -385,6 +399,7 @@ struct yb_jwait *yb_journal_begin(struct yb_journal *j, const struct yb_jbegin *
         copy_text(r, b->request ? b->request : "", b->request ? b->request_len : 0))
         goto nomem;
     r->type = JR_BEGIN;
+    r->urgent = 1;
     r->at = b->received_ms ? b->received_ms : yb_journal_now_ms();
     if (!(w = new_wait(j, base)))
         goto nomem;
@@ -409,15 +424,8 @@ struct yb_jwait *yb_journal_begin(struct yb_journal *j, const struct yb_jbegin *
         goto refused;
     }
     r->id = j->next_id++;
-    if (j->tail)
-        j->tail->next = r;
-    else
-        j->head = r;
-    j->tail = r;
-    j->queued++;
-    j->begins++;
+    append(j, r);
     *id = r->id;
-    pthread_cond_signal(&j->cond);
     pthread_mutex_unlock(&j->lock);
     return w;
 nomem:
@@ -451,6 +459,7 @@ void yb_journal_forwarded(struct yb_journal *j, int64_t id, int attempts, int64_
         return;
     }
     r->type = JR_FORWARDED;
+    r->urgent = j->conf.update_delay_ms == 0;
     r->id = id;
     r->attempts = attempts;
     r->at = at_ms ? at_ms : yb_journal_now_ms();
@@ -478,6 +487,7 @@ void yb_journal_finish(struct yb_journal *j, int64_t id, const struct yb_jfinish
     r->attempts = f->attempts;
     r->upstream_ms = f->upstream_ms;
     r->total_ms = f->total_ms;
+    r->urgent = f->urgent || j->conf.update_delay_ms == 0;
     r->at = f->at_ms ? f->at_ms : yb_journal_now_ms();
     enqueue(j, r);
 }
@@ -492,6 +502,7 @@ static void queue_event(struct yb_journal *j, int type, int64_t id, const char *
         return;
     }
     r->type = type;
+    r->urgent = 1;
     r->id = id;
     r->at = yb_journal_now_ms();
     enqueue(j, r);
@@ -542,6 +553,7 @@ static struct yb_jwait *queue_read(struct yb_journal *j, int type, int64_t id, i
     w->arg = arg;
     w->end_with_null = type == JR_UNKNOWNS;
     r->type = type;
+    r->urgent = 1;
     r->id = id;
     r->before_ms = before_ms;
     r->max = max;

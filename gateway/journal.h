@@ -49,7 +49,16 @@
  *       idempotent 2207 2208 2304 2305 2601;   # infno patterns ("22*" too)
  *       unknown 2207 2208 2304 2305 reverse;   # reverse | operator, per infno
  *       resolve_after 60s;           # an unknown settlement waits this long first
+ *       update_delay 10ms;           # lazy updates wait this long to share a commit
  *   }
+ *
+ * Commits: a begin, a read, an audit record, a resolution and an urgent
+ * outcome are committed at once, together with whatever else is queued.
+ * The forwarded marks and the outcomes of non-idempotent transactions are
+ * lazy: nothing waits for them, so they ride along with the next commit or
+ * are committed after update_delay. That halves the commits a transaction
+ * costs; a crash within that window leaves such a row unknown, which is
+ * what recovery assumes of a row it cannot vouch for anyway.
  * Without a journal block the defaults above apply, except `personal`,
  * which is `mask` unless named: `personal encrypt` needs key_file, and
  * without one the configuration is refused.
@@ -100,6 +109,7 @@ struct yb_journal_conf {
     long resolve_after_ms;
     long resolve_interval_ms;  /* how often the resolver looks; default 10 s */
     long idempotent_window_ms; /* how long a msgid is remembered; default 7 d; 0: retention */
+    long update_delay_ms;      /* how long a lazy update may wait for a commit; default 10 ms */
 };
 
 /* Defaults (see above) into a zeroed struct. */
@@ -157,7 +167,9 @@ struct yb_jwait *yb_journal_begin(struct yb_journal *j, const struct yb_jbegin *
  * the base's thread, before the callback ran. The row is still written. */
 void yb_journal_cancel(struct yb_jwait *w);
 
-/* The message left for the platform (status forwarded). Never refused. */
+/* The message left for the platform (status forwarded). Never refused.
+ * It may wait up to update_delay for a commit, and when the outcome comes
+ * meanwhile the two are written as one change (one chain event). */
 void yb_journal_forwarded(struct yb_journal *j, int64_t id, int attempts, int64_t at_ms);
 
 struct yb_jfinish {
@@ -170,6 +182,10 @@ struct yb_jfinish {
     const char *response; /* JSON answer as sent to the HIS, or NULL */
     size_t response_len;
     int64_t at_ms;
+    /* 1: commit at once (a settlement-class outcome, which a crash must not
+     * turn unknown); 0: it may wait up to update_delay to share the next
+     * commit with other records */
+    int urgent;
 };
 /* The outcome. Never refused, never dropped. */
 void yb_journal_finish(struct yb_journal *j, int64_t id, const struct yb_jfinish *f);

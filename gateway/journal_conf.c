@@ -120,6 +120,7 @@ int yb_journal_conf_init(struct yb_journal_conf *c)
     c->resolve_after_ms = 60000;
     c->resolve_interval_ms = 10000;
     c->idempotent_window_ms = 7 * DAY_MS;
+    c->update_delay_ms = 10;
     for (size_t i = 0; i < sizeof(idempotent) / sizeof(*idempotent); i++)
         if (add_idempotent(c, idempotent[i]))
             return YB_ENOMEM;
@@ -252,6 +253,24 @@ static int set_duration(const struct yb_conf *d, const struct yb_conf_command *c
         return yb_conf_error(d, err, errlen, "journal %s \"%s\" is not a duration (like 10s, 7d)",
                              d->name, d->argv[0]);
     *out = v;
+    return 0;
+}
+
+/* How long an update that nothing waits for (a forwarded mark, the outcome
+ * of a non-idempotent transaction) may wait to share a commit: at most 1 s,
+ * since a crash in that window leaves its row unknown. */
+static int set_update_delay(const struct yb_conf *d, const struct yb_conf_command *cmd,
+                            void *target, char *err, size_t errlen)
+{
+    struct parse_target *t = target;
+    long v;
+    (void)cmd;
+    if (yb_parse_msec(d->argv[0], &v) || v < 0 || v > 1000)
+        return yb_conf_error(d, err, errlen,
+                             "journal update_delay \"%s\" must be a duration from 0 to 1s (like "
+                             "10ms; 0 commits every update at once)",
+                             d->argv[0]);
+    t->c->update_delay_ms = v;
     return 0;
 }
 
@@ -390,6 +409,7 @@ static const struct yb_conf_command journal_commands[] = {
      offsetof(struct yb_journal_conf, resolve_interval_ms), 0},
     {"idempotent_window", 1, 1, 0, set_duration,
      offsetof(struct yb_journal_conf, idempotent_window_ms), 0},
+    {"update_delay", 1, 1, 0, set_update_delay, 0, 0},
     {NULL, 0, 0, 0, NULL, 0, 0},
 };
 

@@ -49,7 +49,7 @@ static const char forwarded_sql[] =
 static const char finish_sql[] =
     "UPDATE journal SET status = ?2, infcode = ?3, http_status = ?4, attempts = ?5,"
     " upstream_ms = ?6, total_ms = ?7, error = ?8, response = ?9, sealed_response = ?10,"
-    " answered_at = ?11 WHERE id = ?1";
+    " answered_at = ?11, forwarded_at = COALESCE(?12, forwarded_at) WHERE id = ?1";
 static const char resolve_sql[] =
     "UPDATE journal SET resolution = ?2, resolved_by = ?3, resolved_at = ?4,"
     " resolution_note = ?5 WHERE id = ?1 AND status = 'unknown'";
@@ -80,6 +80,14 @@ static int exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : YB_EIO;
 }
 
+int yb_journal_db_begin(struct yb_journal *j)
+{
+    int rc = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        yb_jchain_appender_begin(j->appender);
+    return rc;
+}
+
 /* ---- recovery ---- */
 
 static int append(struct yb_journal *j, const char *kind, int64_t txn_id, const char *what,
@@ -97,7 +105,7 @@ static int recover(struct yb_journal *j, unsigned *count, char *err, size_t errl
     size_t n = 0, cap = 0;
     char detail[128];
     int rc = YB_EIO, step;
-    if (exec(j->db, "BEGIN IMMEDIATE"))
+    if (yb_journal_db_begin(j) != SQLITE_OK)
         goto sqlfail;
     if (sqlite3_prepare_v2(j->db,
                            "SELECT id FROM journal WHERE status IN ('received','forwarded')"
@@ -257,7 +265,7 @@ int yb_journal_prune(struct yb_journal *j, int64_t now_ms)
     sqlite3_stmt *st = NULL;
     if (j->conf.retention_ms <= 0)
         return 0;
-    if (exec(j->db, "BEGIN IMMEDIATE"))
+    if (yb_journal_db_begin(j) != SQLITE_OK)
         goto sqlfail;
     /* the oldest row that must stay: open, or young enough; ids grow with
      * time, so every row under it is old and closed */

@@ -39,6 +39,7 @@ struct jrec {
     struct jrec *next;
     int type;
     int probe;             /* the writer's own audit record written to leave the failing state */
+    int urgent;            /* commit at once (see journal.h); else it may wait update_delay */
     int64_t id;            /* journal row (begin, forwarded, finish, resolve, fetch) */
     int64_t at;            /* Unix ms of the change */
     struct yb_jwait *wait; /* begin, fetch, unknowns */
@@ -49,6 +50,8 @@ struct jrec {
     size_t text_len;
     /* finish */
     int status, infcode, http_status, attempts;
+    int64_t forwarded_at; /* a forwarded mark merged into this finish, or 0 */
+    int merged;           /* a forwarded mark its finish took over: not written */
     double upstream_ms, total_ms;
     char *error;
     /* audit: what, who, detail; resolve: what = resolution, who, detail = note */
@@ -95,6 +98,8 @@ struct yb_journal {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct jrec *head, *tail;
+    int urgent;          /* an urgent record is queued: commit without waiting */
+    int64_t lazy_since;  /* monotonic ms the oldest queued record came (0: now) */
     unsigned queued; /* records queued or being written */
     unsigned begins; /* begins queued or being written */
     int stopping;
@@ -126,6 +131,9 @@ void yb_journal_post(struct yb_journal *j, struct yb_jwait *w);
  * with the reason. */
 int yb_journal_db_open(struct yb_journal *j, unsigned *recovered, char *err, size_t errlen);
 void yb_journal_db_close(struct yb_journal *j);
+/* BEGIN IMMEDIATE on the writer's connection, telling the chain appender a
+ * new write transaction started. An SQLite result code. */
+int yb_journal_db_begin(struct yb_journal *j);
 /* Prune rows older than retention (see jchain.h); 0 or YB_EIO. */
 int yb_journal_prune(struct yb_journal *j, int64_t now_ms);
 /* Answer a read record (fetch, unknowns) into its wait; posts nothing. */

@@ -181,6 +181,8 @@ static int write_record(struct yb_journal *j, struct jrec *r, char *why, size_t 
             goto sqlfail;
         return chain(j, r, "txn", "received", j->node, "", why, whylen);
     case JR_FORWARDED:
+        if (r->merged)
+            return SQLITE_OK; /* its finish writes it */
         st = j->forwarded;
         sqlite3_bind_int64(st, 1, r->id);
         sqlite3_bind_int64(st, 2, r->at);
@@ -201,6 +203,8 @@ static int write_record(struct yb_journal *j, struct jrec *r, char *why, size_t 
         bind_text(st, 9, r->stored, r->stored_len);
         bind_blob(st, 10, r->sealed, r->sealed_len);
         sqlite3_bind_int64(st, 11, r->at);
+        if (r->forwarded_at)
+            sqlite3_bind_int64(st, 12, r->forwarded_at);
         break;
     case JR_RESOLVE:
         st = j->resolve;
@@ -320,6 +324,7 @@ static void outage_record(struct yb_journal *j, int code)
     }
     r->type = JR_AUDIT;
     r->probe = 1;
+    r->urgent = 1;
     r->at = yb_journal_now_ms();
     if (j->tail)
         j->tail->next = r;
@@ -490,17 +495,48 @@ static void drop_one(struct yb_journal *j, struct jrec *batch, struct jrec *pois
     pthread_mutex_unlock(&j->lock);
 }
 
+/* A forwarded mark whose outcome is in the same batch becomes part of
+ * the outcome's change: one UPDATE and one chain event instead of two. The
+ * marks are found by id in a small open-addressing table; n_forwarded is
+ * their number. */
+static void merge_forwarded(struct jrec *batch, unsigned n_forwarded)
+{
+    unsigned cap = 16;
+    while (cap < 2 * n_forwarded)
+        cap *= 2;
+    struct jrec **slot = calloc(cap, sizeof(*slot));
+    if (!slot)
+        return; /* written apart: correct, only slower */
+    for (struct jrec *r = batch; r; r = r->next) {
+        unsigned h = (unsigned)((uint64_t)r->id * 0x9E3779B97F4A7C15ull >> 40) & (cap - 1);
+        while (slot[h] && slot[h]->id != r->id)
+            h = (h + 1) & (cap - 1);
+        if (r->type == JR_FORWARDED && !slot[h]) {
+            slot[h] = r;
+        } else if (r->type == JR_FINISH && slot[h] && !slot[h]->merged) {
+            slot[h]->merged = 1;
+            r->forwarded_at = slot[h]->at;
+        }
+    }
+    free(slot);
+}
+
 static void run_batch(struct yb_journal *j, struct jrec *batch)
 {
     char why[512] = "";
     struct jrec *r, *poison = NULL;
     int code = SQLITE_OK, writes = 0;
+    unsigned n_forwarded = 0, n_finish = 0;
     for (r = batch; r; r = r->next) {
         prepare(j, r);
         writes += is_write(r);
+        n_forwarded += r->type == JR_FORWARDED && !r->merged;
+        n_finish += r->type == JR_FINISH && !r->forwarded_at;
     }
+    if (n_forwarded && n_finish)
+        merge_forwarded(batch, n_forwarded);
     if (writes) {
-        if ((code = sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+        if ((code = yb_journal_db_begin(j)) != SQLITE_OK)
             snprintf(why, sizeof(why), "%s", sqlite3_errmsg(j->db));
         for (r = batch; r && code == SQLITE_OK; r = r->next) {
             if (is_write(r) && (code = write_record(j, r, why, sizeof(why))) != SQLITE_OK &&
@@ -585,6 +621,15 @@ void *yb_journal_writer_main(void *arg)
             after_success(j, room);
             continue;
         }
+        if (j->head && !j->urgent && !j->failing && !j->stopping && j->lazy_since &&
+            now < j->lazy_since + j->conf.update_delay_ms) {
+            /* only lazy updates: give them update_delay to share a commit */
+            int64_t until = j->lazy_since + j->conf.update_delay_ms;
+            if (j->next_prune && j->next_prune < until)
+                until = j->next_prune;
+            wait_until(j, until);
+            continue;
+        }
         if (!j->head) {
             if (j->stopping)
                 break;
@@ -609,6 +654,8 @@ void *yb_journal_writer_main(void *arg)
         }
         struct jrec *batch = j->head;
         j->head = j->tail = NULL;
+        j->urgent = 0;
+        j->lazy_since = 0;
         pthread_mutex_unlock(&j->lock);
         run_batch(j, batch);
         pthread_mutex_lock(&j->lock);

@@ -419,6 +419,7 @@ void yb_txn_journal_end(struct yb_txn *txn, struct yb_node *env, const char *jso
         .response = json,
         .response_len = json ? len : 0,
         .at_ms = unix_ms(),
+        .urgent = txn->idempotent,
     };
     yb_journal_finish(server->journal, txn->journal_id, &f);
     free(masked);

@@ -306,6 +306,7 @@ static void test_finish_masked_and_sealed(void)
     struct fetched f;
     struct yb_jverify v;
     conf_for(&c, "finish.db");
+    c.update_delay_ms = 60000; /* the forwarded mark surely waits for the outcome */
     struct yb_journal *j = open_journal(&c, NULL);
     int64_t id = begin_written(j, "2207", REQUEST, 0);
     yb_journal_forwarded(j, id, 1, now_ms());
@@ -349,7 +350,61 @@ static void test_finish_masked_and_sealed(void)
     sqlite3_close(db);
     yb_journal_close(j);
     check_verifies(&c, &v);
-    CU_ASSERT_EQUAL(v.events, 3); /* received, forwarded, answered */
+    /* received, answered: the forwarded mark was still waiting (update_delay)
+     * when the outcome came, so both are one change */
+    CU_ASSERT_EQUAL(v.events, 2);
+    CU_ASSERT(peek_int(&c, "SELECT forwarded_at FROM journal WHERE id = ?1", id) > 0);
+    yb_journal_conf_free(&c);
+}
+
+/* Poll the row's status from another connection until it is want, for at
+ * most ms; 1 when it got there. */
+static int status_becomes(const struct yb_journal_conf *c, int64_t id, const char *want, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+    for (;;) {
+        char *st = peek_text(c, "SELECT status FROM journal WHERE id = ?1", id);
+        int ok = st && strcmp(st, want) == 0;
+        free(st);
+        if (ok)
+            return 1;
+        if (now_ms() >= deadline)
+            return 0;
+        run_for(10);
+    }
+}
+
+static void test_lazy_and_urgent_updates(void)
+{
+    struct yb_journal_conf c;
+    struct yb_jverify v;
+    conf_for(&c, "lazy.db");
+    /* far beyond the parser's cap, so the test cannot pass by timing */
+    c.update_delay_ms = 60000;
+    struct yb_journal *j = open_journal(&c, NULL);
+    int64_t a = begin_written(j, "1101", REQUEST, 0);
+    yb_journal_forwarded(j, a, 1, now_ms());
+    /* a lazy mark waits for a commit that something else causes */
+    CU_ASSERT_FALSE(status_becomes(&c, a, "forwarded", 300));
+    /* a begin commits at once and takes the mark along */
+    int64_t b = begin_written(j, "1101", REQUEST, 0);
+    CU_ASSERT_TRUE(status_becomes(&c, a, "forwarded", 5000));
+    /* an urgent outcome does not wait */
+    yb_journal_forwarded(j, b, 1, now_ms());
+    struct yb_jfinish f = {.status = YB_J_ANSWERED, .http_status = 200, .attempts = 1,
+                           .response = RESPONSE, .response_len = strlen(RESPONSE),
+                           .at_ms = now_ms(), .urgent = 1};
+    yb_journal_finish(j, b, &f);
+    CU_ASSERT_TRUE(status_becomes(&c, b, "answered", 5000));
+    CU_ASSERT(peek_int(&c, "SELECT forwarded_at FROM journal WHERE id = ?1", b) > 0);
+    /* a lazy outcome is still written at close */
+    finish(j, a, YB_J_ANSWERED, RESPONSE);
+    yb_journal_close(j);
+    CU_ASSERT_TRUE(status_becomes(&c, a, "answered", 100));
+    check_verifies(&c, &v);
+    CU_ASSERT_EQUAL(v.rows, 2);
+    /* a: received, forwarded, answered; b: received, answered (merged) */
+    CU_ASSERT_EQUAL(v.events, 5);
     yb_journal_conf_free(&c);
 }
 
@@ -785,7 +840,7 @@ static void test_conf(void)
     CU_ASSERT_EQUAL(parse("journal {\n path j.db;\n sync full;\n retention 30d;\n"
                           " personal encrypt;\n key_file journal.key;\n backlog 5;\n"
                           " max_size 1m;\n idempotent 22* 2601;\n unknown 2207 reverse;\n"
-                          " unknown 9* operator;\n resolve_after 2m;\n}\n",
+                          " unknown 9* operator;\n resolve_after 2m;\n update_delay 25ms;\n}\n",
                           &c),
                     0);
     CU_ASSERT_STRING_EQUAL(c.path, "j.db");
@@ -799,6 +854,7 @@ static void test_conf(void)
     CU_ASSERT_EQUAL(c.backlog, 5);
     CU_ASSERT_EQUAL(c.max_size, 1 << 20);
     CU_ASSERT_EQUAL(c.resolve_after_ms, 120000);
+    CU_ASSERT_EQUAL(c.update_delay_ms, 25);
     CU_ASSERT_EQUAL(yb_journal_idempotent(&c, "2207"), 1);
     CU_ASSERT_EQUAL(yb_journal_idempotent(&c, "2601"), 1);
     CU_ASSERT_EQUAL(yb_journal_idempotent(&c, "2304"), 0); /* the default list was replaced */
@@ -813,6 +869,7 @@ static void test_conf(void)
     yb_journal_conf_init(&c);
     CU_ASSERT_STRING_EQUAL(c.path, "journal.db");
     CU_ASSERT_EQUAL(c.backlog, 10000);
+    CU_ASSERT_EQUAL(c.update_delay_ms, 10);
     CU_ASSERT_EQUAL(yb_journal_idempotent(&c, "2304"), 1);
     CU_ASSERT_EQUAL(yb_journal_unknown_action(&c, "2305"), YB_JU_REVERSE);
     CU_ASSERT_EQUAL(yb_journal_unknown_action(&c, "2601"), YB_JU_OPERATOR);
@@ -834,6 +891,9 @@ static void test_conf(void)
     CU_ASSERT_EQUAL(parse("journal {\n retention forever;\n}\n", &c), YB_EINVAL);
     yb_journal_conf_free(&c);
     CU_ASSERT_EQUAL(parse("journal {\n idempotent 22-07;\n}\n", &c), YB_EINVAL);
+    yb_journal_conf_free(&c);
+    CU_ASSERT_EQUAL(parse("journal {\n update_delay 5s;\n}\n", &c), YB_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "update_delay \"5s\" must be a duration from 0 to 1s"));
     yb_journal_conf_free(&c);
     chmod(path, 0644);
     CU_ASSERT_EQUAL(parse("journal {\n key_file journal.key;\n}\n", &c), YB_EINVAL);
@@ -861,6 +921,7 @@ int main(void)
         YB_TEST(test_cancel),
         YB_TEST(test_prune),
         YB_TEST(test_threads_lose_nothing),
+        YB_TEST(test_lazy_and_urgent_updates),
         YB_TEST_END,
     };
     if (evthread_use_pthreads() != 0 || !mkdtemp(dir))
