@@ -350,6 +350,7 @@ struct yb_journal *yb_journal_open(const struct yb_journal_conf *conf, const str
         goto fail;
     }
     j->started = 1;
+    pthread_setname_np(j->thread, "ybgw-journal");
     if (recovered)
         *recovered = n;
     return j;

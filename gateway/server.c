@@ -355,6 +355,9 @@ int yb_server_run(const char *conf_path, struct yb_snapshot *first)
             on_terminate(SIGTERM, 0, &server);
             break;
         }
+        char name[16]; /* for top -H and perf: ybgw-worker-N */
+        snprintf(name, sizeof(name), "ybgw-worker-%u", started % 1000);
+        pthread_setname_np(server.workers[started].thread, name);
     }
     server.started = started;
     atomic_store(&server.ready, started == server.n_workers);
