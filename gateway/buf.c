@@ -54,6 +54,11 @@ int yb_buf_puts(struct yb_buf *b, const char *s)
 
 int yb_buf_putc(struct yb_buf *b, char c)
 {
+    if (b->len + 2 <= b->cap && (!b->max || b->len + 1 <= b->max)) {
+        b->data[b->len++] = c; /* the encoders' common case, without reserve */
+        b->data[b->len] = '\0';
+        return 0;
+    }
     return yb_buf_append(b, &c, 1);
 }
 

@@ -616,7 +616,7 @@ out:
 
 /* ---- The encoder ---------------------------------------------------------- */
 
-static int encode_string(const char *s, size_t len, struct yb_buf *out)
+int yb_json_encode_string(const char *s, size_t len, struct yb_buf *out)
 {
     int rc = yb_buf_putc(out, '"');
     size_t run = 0;
@@ -646,11 +646,15 @@ static int encode_string(const char *s, size_t len, struct yb_buf *out)
     return rc;
 }
 
-int yb_json_encode(const struct yb_node *node, struct yb_buf *out)
+int yb_json_encode_leaves(const struct yb_node *node, struct yb_buf *out, yb_json_leaf_fn leaf,
+                          void *arg)
 {
     int rc = 0;
     if (!node)
         return yb_buf_puts(out, "null");
+    if (leaf && (node->type == YB_NODE_STRING || node->type == YB_NODE_NUMBER) &&
+        (rc = leaf(arg, node, out)) != 0)
+        return rc < 0 ? rc : 0;
     switch (node->type) {
     case YB_NODE_NULL: rc = yb_buf_puts(out, "null"); break;
     case YB_NODE_BOOL:
@@ -665,7 +669,7 @@ int yb_json_encode(const struct yb_node *node, struct yb_buf *out)
             rc = yb_buf_puts(out, "null");
         break;
     case YB_NODE_STRING:
-        return encode_string(node->text ? node->text : "", node->text ? node->len : 0, out);
+        return yb_json_encode_string(node->text ? node->text : "", node->text ? node->len : 0, out);
     case YB_NODE_OBJECT:
     case YB_NODE_ARRAY: {
         int is_object = node->type == YB_NODE_OBJECT;
@@ -674,13 +678,13 @@ int yb_json_encode(const struct yb_node *node, struct yb_buf *out)
             if (c != node->child && (rc = yb_buf_putc(out, ',')))
                 break;
             if (is_object) {
-                rc = encode_string(c->key ? c->key : "", c->key ? c->key_len : 0, out);
+                rc = yb_json_encode_string(c->key ? c->key : "", c->key ? c->key_len : 0, out);
                 if (!rc)
                     rc = yb_buf_putc(out, ':');
                 if (rc)
                     break;
             }
-            rc = yb_json_encode(c, out);
+            rc = yb_json_encode_leaves(c, out, leaf, arg);
         }
         if (!rc)
             rc = yb_buf_putc(out, is_object ? '}' : ']');
@@ -689,4 +693,9 @@ int yb_json_encode(const struct yb_node *node, struct yb_buf *out)
     default: return YB_EINVAL;
     }
     return rc;
+}
+
+int yb_json_encode(const struct yb_node *node, struct yb_buf *out)
+{
+    return yb_json_encode_leaves(node, out, NULL, NULL);
 }

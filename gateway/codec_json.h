@@ -36,6 +36,15 @@ int yb_json_decode(struct yb_pool *pool, const char *text, size_t len,
  * their literal). Returns 0 or YB_ELIMIT when out's cap is reached. */
 int yb_json_encode(const struct yb_node *node, struct yb_buf *out);
 
+/* The same, with leaf(arg, n, out) asked first for every string and number:
+ * it returns 1 when it wrote the value itself (a JSON value), 0 to let the
+ * encoder write it, or a negative YB_E* to stop. */
+typedef int (*yb_json_leaf_fn)(void *arg, const struct yb_node *n, struct yb_buf *out);
+int yb_json_encode_leaves(const struct yb_node *node, struct yb_buf *out, yb_json_leaf_fn leaf,
+                          void *arg);
+/* s[0..len) as a JSON string literal, quotes included. */
+int yb_json_encode_string(const char *s, size_t len, struct yb_buf *out);
+
 /* 0 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, no
  * code points past U+10FFFF); otherwise the offset of the first bad byte + 1. */
 size_t yb_utf8_check(const char *s, size_t len);

@@ -72,6 +72,7 @@ void yb_journal_rec_free(struct jrec *r)
         OPENSSL_cleanse(r->text, r->text_len);
         free(r->text);
     }
+    free(r->masked);
     free(r->stored);
     free(r->sealed);
     free(r);
@@ -96,7 +97,6 @@ static int copy_text(struct jrec *r, const char *text, size_t len)
     return 0;
 }
 
-/* Queue r (the caller holds no lock). */
 /* Append r (the caller holds the lock). The writer is woken for an urgent
  * record, or for a lazy one that finds the queue empty (it then waits
  * update_delay); a lazy record behind others needs no wake-up. */
@@ -119,6 +119,21 @@ static void append(struct yb_journal *j, struct jrec *r)
         pthread_cond_signal(&j->cond);
 }
 
+/* The caller's masked text, when it gave one; 0 or YB_ENOMEM. */
+static int copy_masked(struct jrec *r, const char *masked, size_t len)
+{
+    if (!masked)
+        return 0;
+    if (!(r->masked = malloc(len + 1)))
+        return YB_ENOMEM;
+    if (len)
+        memcpy(r->masked, masked, len);
+    r->masked[len] = '\0';
+    r->masked_len = len;
+    return 0;
+}
+
+/* Queue r (the caller holds no lock). */
 static void enqueue(struct yb_journal *j, struct jrec *r)
 {
     pthread_mutex_lock(&j->lock);
@@ -264,6 +279,7 @@ static void journal_free(struct yb_journal *j)
         wn = w->next;
         free_wait(w);
     }
+    yb_journal_ckpt_stop(j); /* before its database: the writer has stopped */
     yb_journal_db_close(j);
     if (j->lock_fd >= 0)
         close(j->lock_fd); /* releases the flock */
@@ -342,7 +358,8 @@ struct yb_journal *yb_journal_open(const struct yb_journal_conf *conf, const str
         goto nomem;
     if (!(j->pii = pii ? yb_pii_dup(pii) : yb_pii_new()))
         goto nomem;
-    if (lock_journal(j, err, errlen) || yb_journal_db_open(j, &n, err, errlen))
+    if (lock_journal(j, err, errlen) || yb_journal_db_open(j, &n, err, errlen) ||
+        yb_journal_ckpt_start(j, err, errlen))
         goto fail;
     int e = pthread_create(&j->thread, NULL, yb_journal_writer_main, j);
     if (e != 0) {
@@ -397,7 +414,8 @@ struct yb_jwait *yb_journal_begin(struct yb_journal *j, const struct yb_jbegin *
         copy(&r->caller, b->caller) || copy(&r->route, b->route) ||
         copy(&r->route_why, b->route_why) || copy(&r->hops, b->hops) ||
         copy(&r->req_hash, b->req_hash) ||
-        copy_text(r, b->request ? b->request : "", b->request ? b->request_len : 0))
+        copy_text(r, b->request ? b->request : "", b->request ? b->request_len : 0) ||
+        copy_masked(r, b->masked, b->masked_len))
         goto nomem;
     r->type = JR_BEGIN;
     r->urgent = 1;
@@ -473,7 +491,8 @@ void yb_journal_finish(struct yb_journal *j, int64_t id, const struct yb_jfinish
         return;
     struct jrec *r = calloc(1, sizeof(*r));
     if (!r || copy(&r->error, f->error) ||
-        copy_text(r, f->response ? f->response : "", f->response ? f->response_len : 0)) {
+        copy_text(r, f->response ? f->response : "", f->response ? f->response_len : 0) ||
+        copy_masked(r, f->masked, f->masked_len)) {
         yb_journal_rec_free(r);
         update_lost("outcome", id);
         return;

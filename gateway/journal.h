@@ -144,6 +144,10 @@ struct yb_jbegin {
     const char *msgid, *infno, *fixmedins_code, *psn_no, *caller, *route, *route_why, *hops;
     const char *request; /* JSON as forwarded */
     size_t request_len;
+    /* the request with personal values masked (yb_pii_encode), when the
+     * caller made it; NULL: the writer masks request itself */
+    const char *masked;
+    size_t masked_len;
     const char *req_hash; /* hex SHA-256 of the message as decoded (64 chars) */
     int64_t received_ms;  /* Unix ms */
 };
@@ -181,6 +185,8 @@ struct yb_jfinish {
     const char *error;    /* the gateway's err_msg, or NULL */
     const char *response; /* JSON answer as sent to the HIS, or NULL */
     size_t response_len;
+    const char *masked; /* the response masked, or NULL (as yb_jbegin) */
+    size_t masked_len;
     int64_t at_ms;
     /* 1: commit at once (a settlement-class outcome, which a crash must not
      * turn unknown); 0: it may wait up to update_delay to share the next

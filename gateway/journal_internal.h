@@ -59,6 +59,9 @@ struct jrec {
     /* unknowns */
     int64_t before_ms;
     int max;
+    /* the masked text when the caller gave one (it becomes stored) */
+    char *masked;
+    size_t masked_len;
     /* made by the writer once, kept across retries */
     int prepared;
     char *stored; /* the text for the request/response column */
@@ -116,6 +119,14 @@ struct yb_journal {
 
     pthread_mutex_t wait_lock;
     struct yb_jwait *waits;
+
+    /* the checkpoint thread (journal_ckpt.c) and its own connection */
+    sqlite3 *ckpt_db;
+    pthread_t ckpt_thread;
+    int ckpt_started, ckpt_sync;
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    int ckpt_wanted, ckpt_stop; /* under ckpt_lock */
 };
 
 /* ---- journal.c ---- */
@@ -143,6 +154,15 @@ void yb_journal_read(struct yb_journal *j, struct jrec *r);
 extern const char yb_journal_row_columns[];
 int yb_journal_row_fill(struct yb_journal *j, sqlite3_stmt *st, struct yb_pool *pool,
                         struct yb_jrow *row, int with_texts);
+
+/* ---- journal_ckpt.c ---- */
+/* Open the checkpoint connection, turn the writer's automatic checkpoints
+ * off and start the thread. Call once the database is open, before the
+ * writer thread starts. 0 or YB_EIO with the reason. */
+int yb_journal_ckpt_start(struct yb_journal *j, char *err, size_t errlen);
+/* Stop the thread (after the writer's) and close its connection; safe after
+ * a failed or no start. */
+void yb_journal_ckpt_stop(struct yb_journal *j);
 
 /* ---- journal_writer.c ---- */
 void *yb_journal_writer_main(void *arg);

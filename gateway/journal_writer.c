@@ -7,10 +7,13 @@
  *   - group commit: one BEGIN IMMEDIATE ... COMMIT per batch, however many
  *     records it holds, so the cost of a commit (an fsync with sync full) is
  *     shared by every transaction that arrived meanwhile;
- *   - personal data is masked here, off the event loop: the text is decoded
- *     into a pool, masked with yb_pii_mask_tree and encoded again; under
- *     `personal encrypt` the full text is also sealed (seal.h). A text that
- *     does not decode is stored as "" with a note in `error`, never raw;
+ *   - personal data: the worker usually hands over the masked text, made
+ *     with yb_pii_encode from the tree it already has (the workers run in
+ *     parallel; this thread is the journal's only one). Otherwise the text is
+ *     decoded here into a pool, masked with yb_pii_mask_tree and encoded
+ *     again. Under `personal encrypt` the full text is also sealed here
+ *     (seal.h). A text that does not decode is stored as "" with a note in
+ *     `error`, never raw;
  *   - a failed commit fails the begins of that batch at once (their
  *     transactions are not sent) and keeps every other record queued, in
  *     order, for a retry after a growing pause. While failing, new begins
@@ -97,7 +100,12 @@ static void prepare(struct yb_journal *j, struct jrec *r)
         r->text_len = 0;
         return;
     }
-    if (mask_json(j, r->text, r->text_len, &r->stored, &r->stored_len, why, sizeof(why))) {
+    if (r->masked) { /* the worker masked it while it had the tree */
+        r->stored = r->masked;
+        r->stored_len = r->masked_len;
+        r->masked = NULL;
+    } else if (mask_json(j, r->text, r->text_len, &r->stored, &r->stored_len, why,
+                         sizeof(why))) {
         r->stored = NULL;
         r->stored_len = 0;
         size_t n = strlen(r->error ? r->error : "") + strlen(why) + 64;

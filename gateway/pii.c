@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "codec_json.h"
 #include "conf.h"
 #include "pool.h"
 #include "tree.h"
@@ -451,6 +453,35 @@ int yb_pii_mask_tree(const struct yb_pii *p, struct yb_pool *pool, struct yb_nod
         n = n->next;
     }
     return masked;
+}
+
+struct encode_arg {
+    const struct yb_pii *p;
+    char small[512];
+};
+
+/* yb_json_leaf_fn: a personal value is written masked, as a string. */
+static int encode_leaf(void *arg, const struct yb_node *n, struct yb_buf *out)
+{
+    struct encode_arg *a = arg;
+    int kind = node_kind(a->p, n);
+    if (kind == YB_PII_NONE)
+        return 0;
+    char *text = n->len < sizeof(a->small) ? a->small : malloc(n->len + 1);
+    if (!text)
+        return YB_ENOMEM;
+    size_t len = kind == YB_PII_TEXT ? yb_pii_mask_text(a->p, n->text, n->len, text, n->len + 1)
+                                     : yb_pii_mask(kind, n->text, n->len, text, n->len + 1);
+    int rc = yb_json_encode_string(text, len, out);
+    if (text != a->small)
+        free(text);
+    return rc ? rc : 1;
+}
+
+int yb_pii_encode(const struct yb_pii *p, const struct yb_node *root, struct yb_buf *out)
+{
+    struct encode_arg a = {p, ""};
+    return yb_json_encode_leaves(root, out, encode_leaf, &a);
 }
 
 /* ---- free text ---- */

@@ -40,6 +40,8 @@
 
 #include <stddef.h>
 
+struct yb_buf;
+
 struct yb_conf;
 struct yb_node;
 struct yb_pool;
@@ -87,5 +89,10 @@ size_t yb_pii_mask_text(const struct yb_pii *p, const char *in, size_t len, char
 /* Mask every personal scalar value anywhere under root, in place (new text
  * from pool). Returns the number of values masked, or YB_ENOMEM. */
 int yb_pii_mask_tree(const struct yb_pii *p, struct yb_pool *pool, struct yb_node *root);
+
+/* Encode root as JSON with every personal value masked, as
+ * yb_pii_mask_tree and yb_json_encode would give, without changing the
+ * tree. 0 or a negative YB_E*. */
+int yb_pii_encode(const struct yb_pii *p, const struct yb_node *root, struct yb_buf *out);
 
 #endif

@@ -137,9 +137,26 @@ static void journal_written(void *arg, int rc, const char *why)
     yb_txn_send(txn);
 }
 
+/* The masked text of tree for the journal, made here while the tree is at
+ * hand (the journal's writer would decode the text again), or NULL when the
+ * journal keeps texts as they are or the encoding fails (the writer then
+ * masks the text itself). */
+static const char *masked_text(struct yb_txn *txn, const struct yb_node *tree,
+                               struct yb_buf *out)
+{
+    const struct yb_settings *s = txn->snap->settings;
+    if (!tree || s->journal.personal == YB_JP_PLAIN || yb_pii_encode(s->pii, tree, out) ||
+        !out->data)
+        return NULL;
+    return out->data;
+}
+
 static void begin(struct yb_txn *txn)
 {
     const char *code = yb_node_get_text(txn->request, "fixmedins_code");
+    struct yb_buf masked;
+    yb_buf_init(&masked, 0);
+    const char *masked_request = masked_text(txn, txn->request, &masked);
     struct yb_jbegin b = {
         .msgid = txn->msgid,
         .infno = txn->infno,
@@ -151,12 +168,15 @@ static void begin(struct yb_txn *txn)
         .hops = txn->hops,
         .request = txn->upstream_body.data,
         .request_len = txn->upstream_body.len,
+        .masked = masked_request,
+        .masked_len = masked.len,
         .req_hash = txn->req_hash,
         .received_ms = txn->received_ms,
     };
     char why[320];
     txn->jwait = yb_journal_begin(server_of(txn)->journal, &b, txn->worker->base,
                                   journal_written, txn, &txn->journal_id, why, sizeof(why));
+    yb_buf_free(&masked);
     if (!txn->jwait) {
         txn->journal_id = 0;
         idem_state(txn, YB_IDEM_FAILED);
@@ -390,8 +410,9 @@ void yb_txn_journal_end(struct yb_txn *txn, struct yb_node *env, const char *jso
     if (!txn->journal_id || txn->journal_done || !server->journal)
         return;
     txn->journal_done = 1;
-    struct yb_buf own;
+    struct yb_buf own, masked_env;
     yb_buf_init(&own, 0);
+    yb_buf_init(&masked_env, 0);
     if (!json && env && yb_json_encode(env, &own) == 0) {
         json = own.data;
         len = own.len;
@@ -406,6 +427,7 @@ void yb_txn_journal_end(struct yb_txn *txn, struct yb_node *env, const char *jso
             yb_pii_mask_text(txn->snap->settings->pii, error, n, masked, n + 1);
         error = masked ? masked : "(the error could not be masked, so it is not kept)";
     }
+    const char *masked_response = json ? masked_text(txn, env, &masked_env) : NULL;
     struct yb_jfinish f = {
         .status = txn->answered          ? YB_J_ANSWERED
                   : txn->maybe_processed ? YB_J_UNKNOWN
@@ -418,12 +440,15 @@ void yb_txn_journal_end(struct yb_txn *txn, struct yb_node *env, const char *jso
         .error = error,
         .response = json,
         .response_len = json ? len : 0,
+        .masked = masked_response,
+        .masked_len = masked_env.len,
         .at_ms = unix_ms(),
         .urgent = txn->idempotent,
     };
     yb_journal_finish(server->journal, txn->journal_id, &f);
     free(masked);
     yb_buf_free(&own);
+    yb_buf_free(&masked_env);
     idem_state(txn, f.status == YB_J_ANSWERED ? YB_IDEM_ANSWERED
                     : f.status == YB_J_UNKNOWN ? YB_IDEM_UNKNOWN
                                                : YB_IDEM_FAILED);

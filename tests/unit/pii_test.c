@@ -287,11 +287,23 @@ static void test_tree(void)
                           0);
     struct yb_pii *p = yb_pii_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    /* yb_pii_encode writes what masking the tree and encoding it gives,
+     * and leaves the tree as it was */
+    struct yb_buf direct, plain;
+    yb_buf_init(&direct, 0);
+    yb_buf_init(&plain, 0);
+    CU_ASSERT_EQUAL_FATAL(yb_pii_encode(p, root, &direct), 0);
+    CU_ASSERT_EQUAL_FATAL(yb_json_encode(root, &plain), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(plain.data, "450103199001011234"));
+    CU_ASSERT_PTR_NULL(strstr(direct.data, "450103199001011234"));
+    yb_buf_free(&plain);
     CU_ASSERT_EQUAL(yb_pii_mask_tree(p, pool, root), 12);
 
     struct yb_buf json;
     yb_buf_init(&json, 0);
     CU_ASSERT_EQUAL_FATAL(yb_json_encode(root, &json), 0);
+    CU_ASSERT_STRING_EQUAL(direct.data, json.data);
+    yb_buf_free(&direct);
     const char *s = json.data;
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"psn_name\":\"张**\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"certno\":\"450103********1234\""));
