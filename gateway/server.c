@@ -141,6 +141,8 @@ int yb_server_reload(struct yb_server *server)
 
 /* ---- workers ---- */
 
+#define FLUSH_GRACE_MS 2000
+
 /* Ends the worker's loop once nothing is in flight and every answer has
  * been written. At the deadline, what is still waiting for the platform is
  * answered with an explicit "outcome unknown" error, and those answers get
@@ -151,6 +153,22 @@ static void drain_tick(evutil_socket_t fd, short what, void *arg)
     if (w->inflight == 0 && w->unflushed == 0) {
         event_base_loopexit(w->base, NULL);
         return;
+    }
+    /* evhttp never reports an answer whose client closed the connection
+     * before it was written (no on_complete call), so unflushed can stay
+     * above 0 for good: once nothing is in flight, live clients get
+     * FLUSH_GRACE_MS to take their answers, not the whole drain_timeout */
+    if (w->inflight == 0) {
+        double now = yb_elapsed_ms(&w->drain_started);
+        if (w->flush_wait_from < 0)
+            w->flush_wait_from = now;
+        if (now - w->flush_wait_from >= FLUSH_GRACE_MS) {
+            yb_log(YB_LOG_DEBUG, "server",
+                   "worker %d: %u answers not confirmed written (their clients may have gone)",
+                   w->id, w->unflushed);
+            event_base_loopexit(w->base, NULL);
+            return;
+        }
     }
     struct yb_snapshot *snap = yb_server_acquire(w->server);
     long limit = snap->settings->drain_timeout_ms;
@@ -172,6 +190,7 @@ static void drain_start(evutil_socket_t fd, short what, void *arg)
     if (w->draining)
         return;
     w->draining = 1;
+    w->flush_wait_from = -1;
     clock_gettime(CLOCK_MONOTONIC, &w->drain_started);
     yb_listen_stop_accepting(w);
     struct timeval tick = {0, 20000};

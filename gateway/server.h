@@ -55,6 +55,7 @@ struct yb_worker {
     struct event *drain_timer; /* polls until idle, or the drain deadline */
     unsigned inflight;         /* touched only on this worker's thread */
     unsigned unflushed;        /* answers handed to evhttp but not yet written */
+    double flush_wait_from;    /* drain: ms (of drain_started) inflight reached 0; -1 not yet */
     int draining;
     struct timespec drain_started;
     struct yb_txn *txns;       /* in-flight transactions, for aborting at the deadline */
