@@ -55,26 +55,6 @@ static const char fallback_columns[] = "field\theaders\n"
                                        "begin_date\t开始日期|begin_date\n"
                                        "end_date\t结束日期|end_date\n";
 
-typedef void (*code_fn)(char *buf, size_t cap, unsigned long p);
-
-/* Write N rows in scrambled order: row i holds code number (i * k) mod n. */
-static int write_csv(const char *path, const char *header, const char *label, code_fn code,
-                     unsigned long n)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    unsigned long k = bench_scramble_step(n);
-    fprintf(f, "%s\n", header);
-    char buf[64];
-    for (unsigned long i = 0; i < n; i++) {
-        unsigned long p = (unsigned long)(((unsigned long long)i * k) % n);
-        code(buf, sizeof(buf), p);
-        fprintf(f, "%s,synthetic %s %07lu,2020-01-01,\n", buf, label, p);
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
-
 static int write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -96,7 +76,7 @@ struct result {
 
 static int bench_standard(const char *dir, const char *src, const char *standard,
                           const char *header, const char *label, const char *fallback_rules,
-                          code_fn code, unsigned long n, struct result *out)
+                          bench_code_fn code, unsigned long n, struct result *out)
 {
     char csv[4096], db[4096], rules_path[4096], columns[4096], data_dir[4096], err[1024];
     snprintf(csv, sizeof(csv), "%s/%s.csv", dir, standard);
@@ -112,7 +92,7 @@ static int bench_standard(const char *dir, const char *src, const char *standard
             return -1;
     }
     printf("%s: rules %s\n", standard, rules_path);
-    if (write_csv(csv, header, label, code, n)) {
+    if (bench_write_code_csv(csv, header, label, code, n)) {
         fprintf(stderr, "cannot write %s: %s\n", csv, strerror(errno));
         return -1;
     }

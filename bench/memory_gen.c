@@ -58,26 +58,6 @@ static void local_of(char *buf, size_t cap, unsigned long p)
     snprintf(buf, cap, "%s%08lu", p % 2 == 0 ? "YP" : "HC", p);
 }
 
-typedef void (*code_fn)(char *buf, size_t cap, unsigned long p);
-
-/* A code table of N rows in scrambled order: row i is code (i * k) mod n. */
-static int write_table(const char *path, const char *header, const char *label, code_fn code,
-                       unsigned long n)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
-    unsigned long k = bench_scramble_step(n);
-    char buf[64];
-    fprintf(f, "%s\n", header);
-    for (unsigned long i = 0; i < n; i++) {
-        unsigned long p = (unsigned long)(((unsigned long long)i * k) % n);
-        code(buf, sizeof(buf), p);
-        fprintf(f, "%s,synthetic %s %07lu,2020-01-01,\n", buf, label, p);
-    }
-    return fclose(f) == 0 ? 0 : -1;
-}
-
 static int write_mappings(const char *path, unsigned long n)
 {
     FILE *f = fopen(path, "w");
@@ -152,7 +132,7 @@ int main(int argc, char **argv)
     char path[4096];
     struct {
         const char *file, *header, *label;
-        code_fn code;
+        bench_code_fn code;
     } tables[] = {
         {"drug.csv", "药品代码,注册名称,开始日期,结束日期", "drug", bench_drug_code},
         {"consumable.csv", "耗材代码,医保通用名,开始日期,结束日期", "consumable",
@@ -160,7 +140,7 @@ int main(int argc, char **argv)
     };
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
         snprintf(path, sizeof(path), "%s/%s", out, tables[t].file);
-        if (write_table(path, tables[t].header, tables[t].label, tables[t].code, rows))
+        if (bench_write_code_csv(path, tables[t].header, tables[t].label, tables[t].code, rows))
             goto fail;
     }
     snprintf(path, sizeof(path), "%s/mappings.csv", out);
