@@ -25,7 +25,9 @@
  *     infcode INTEGER, http_status INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
  *     upstream_ms REAL, total_ms REAL,
  *     error TEXT NOT NULL DEFAULT '',    -- the gateway's err_msg when it failed
- *     req_hash TEXT NOT NULL,            -- hex SHA-256 of the message as decoded
+ *     req_hash TEXT NOT NULL,            -- idempotent infno: hex SHA-256 of the message's
+ *                                        -- identity (the idempotency key); other: of the
+ *                                        -- message as forwarded
  *     request TEXT NOT NULL DEFAULT '',  -- JSON as forwarded, personal fields masked
  *     response TEXT NOT NULL DEFAULT '', -- JSON answer, personal fields masked
  *     sealed_request BLOB, sealed_response BLOB, -- AES-256-GCM of the full texts

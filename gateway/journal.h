@@ -148,7 +148,7 @@ struct yb_jbegin {
      * caller made it; NULL: the writer masks request itself */
     const char *masked;
     size_t masked_len;
-    const char *req_hash; /* hex SHA-256 of the message as decoded (64 chars) */
+    const char *req_hash; /* 64 hex: the identity hash, or of the message as forwarded */
     int64_t received_ms;  /* Unix ms */
 };
 

@@ -57,7 +57,8 @@ struct yb_txn {
     const char *caller;    /* the authenticated caller's name, or NULL */
     const char *hops;      /* X-Ybgw-Hops: the chain so far, this gateway last */
     int64_t journal_id;    /* the journal row, 0 until one is written */
-    char req_hash[65];     /* hex SHA-256 of the message as decoded (the idempotency key) */
+    char req_hash[65];     /* idempotent: the identity hash (the idempotency key);
+                            * others: hex SHA-256 of the message as forwarded */
     struct yb_jwait *jwait; /* a journal callback pending for this txn */
     struct event *idem_timer; /* a repeat waiting for the first transaction of its msgid */
     int64_t idem_deadline;    /* monotonic ms the wait gives up */
