@@ -15,7 +15,7 @@ void yb_buf_init(struct yb_buf *b, size_t max)
     b->max = max;
 }
 
-static int reserve(struct yb_buf *b, size_t extra)
+int yb_buf_reserve(struct yb_buf *b, size_t extra)
 {
     if (extra > (size_t)-1 - b->len - 1)
         return YB_ELIMIT;
@@ -37,7 +37,13 @@ static int reserve(struct yb_buf *b, size_t extra)
 
 int yb_buf_append(struct yb_buf *b, const void *data, size_t len)
 {
-    int rc = reserve(b, len);
+    if (len && len < b->cap - b->len && (!b->max || b->len + len <= b->max)) {
+        memcpy(b->data + b->len, data, len); /* room already: no checks beyond these */
+        b->len += len;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    int rc = yb_buf_reserve(b, len);
     if (rc)
         return rc;
     if (len)
@@ -70,7 +76,7 @@ int yb_buf_vprintf(struct yb_buf *b, const char *fmt, va_list ap)
     va_end(copy);
     if (n < 0)
         return YB_EINVAL;
-    int rc = reserve(b, (size_t)n);
+    int rc = yb_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -22,6 +22,9 @@ void yb_buf_init(struct yb_buf *b, size_t max);
 int yb_buf_append(struct yb_buf *b, const void *data, size_t len);
 int yb_buf_puts(struct yb_buf *b, const char *s);
 int yb_buf_putc(struct yb_buf *b, char c);
+/* Make room for extra more bytes (and the NUL) within the cap; the caller
+ * then writes them at data + len and moves len. 0, YB_ELIMIT or YB_ENOMEM. */
+int yb_buf_reserve(struct yb_buf *b, size_t extra);
 int yb_buf_printf(struct yb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int yb_buf_vprintf(struct yb_buf *b, const char *fmt, va_list ap);
 void yb_buf_reset(struct yb_buf *b);

@@ -72,6 +72,11 @@ size_t yb_utf8_check(const char *str, size_t len)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        uint64_t word;
+        if (len - i >= 8 && (memcpy(&word, s + i, 8), (word & 0x8080808080808080ULL) == 0)) {
+            i += 8; /* eight ASCII bytes at once */
+            continue;
+        }
         if (s[i] < 0x80) {
             i++;
             continue;
@@ -152,12 +157,18 @@ static int fail_memory(struct parser *ps)
                    "message needs more memory than the transaction allows (pool cap reached)");
 }
 
+/* Eight key bytes per multiply (keys are short: one or two rounds). */
 static size_t key_hash(const struct yb_node *object, const char *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)object;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)object ^ len;
+    while (len > 0) {
+        uint64_t chunk = 0;
+        size_t n = len < 8 ? len : 8;
+        memcpy(&chunk, key, n);
+        h = (h ^ chunk) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+        key += n;
+        len -= n;
     }
     return (size_t)(h ^ (h >> 29));
 }
@@ -618,6 +629,22 @@ out:
 
 int yb_json_encode_string(const char *s, size_t len, struct yb_buf *out)
 {
+    size_t plain = 0;
+    while (plain < len && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\')
+        plain++;
+    if (plain == len) { /* nothing to escape, the common case: one copy */
+        if (len > (size_t)-1 - 2)
+            return YB_ELIMIT;
+        int rc = yb_buf_reserve(out, len + 2);
+        if (rc)
+            return rc;
+        out->data[out->len++] = '"';
+        memcpy(out->data + out->len, s, len);
+        out->len += len;
+        out->data[out->len++] = '"';
+        out->data[out->len] = '\0';
+        return 0;
+    }
     int rc = yb_buf_putc(out, '"');
     size_t run = 0;
     for (size_t i = 0; !rc && i < len; i++) {
