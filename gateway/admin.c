@@ -51,6 +51,9 @@ static int render_journal(struct yb_server *server, struct yb_buf *out)
         "# TYPE ybgw_journal_backlog gauge\nybgw_journal_backlog %u\n"
         "# HELP ybgw_journal_written_total Journal records written.\n"
         "# TYPE ybgw_journal_written_total counter\nybgw_journal_written_total %" PRIu64 "\n"
+        "# HELP ybgw_journal_commits_total Journal commits (group commit: records per commit "
+        "is written_total / commits_total).\n"
+        "# TYPE ybgw_journal_commits_total counter\nybgw_journal_commits_total %" PRIu64 "\n"
         "# HELP ybgw_journal_failures_total Journal writes that failed (disk full, I/O).\n"
         "# TYPE ybgw_journal_failures_total counter\nybgw_journal_failures_total %" PRIu64 "\n"
         "# HELP ybgw_journal_failing 1 while the journal cannot be written (new transactions "
@@ -61,7 +64,7 @@ static int render_journal(struct yb_server *server, struct yb_buf *out)
         "# TYPE ybgw_reversals_total counter\n"
         "ybgw_reversals_total{result=\"accepted\"} %" PRIu64 "\n"
         "ybgw_reversals_total{result=\"refused\"} %" PRIu64 "\n",
-        st.backlog, st.written, st.failures, st.failing,
+        st.backlog, st.written, st.commits, st.failures, st.failing,
         server->idem ? yb_idem_count(server->idem) : (size_t)0, reversed, refused);
 }
 

@@ -655,6 +655,7 @@ void yb_journal_stats(struct yb_journal *j, struct yb_journal_stats *out)
     out->backlog = j->queued;
     out->written = j->written;
     out->failures = j->failures;
+    out->commits = j->commits;
     out->failing = j->failing;
     pthread_mutex_unlock(&j->lock);
 }

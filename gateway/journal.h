@@ -247,11 +247,12 @@ struct yb_jwait *yb_journal_unknowns(struct yb_journal *j, int64_t before_ms, in
 void yb_journal_resolve(struct yb_journal *j, int64_t id, const char *resolution,
                         const char *who, const char *note);
 
-/* For metrics: records queued and not yet written; write failures so far;
- * 1 while failing. */
+/* For metrics: records queued and not yet written; records written; write
+ * failures so far; commits; 1 while failing. */
 struct yb_journal_stats {
     unsigned backlog;
     uint64_t written, failures;
+    uint64_t commits; /* write transactions committed */
     int failing;
 };
 void yb_journal_stats(struct yb_journal *j, struct yb_journal_stats *out);

@@ -113,7 +113,7 @@ struct yb_journal {
     int64_t retry_at;      /* monotonic ms */
     long pause_ms;
     char failure[256]; /* the sentence begins get while failing */
-    uint64_t written, failures;
+    uint64_t written, failures, commits;
     int64_t next_id;
     int64_t next_prune; /* monotonic ms; 0: never */
 

@@ -404,6 +404,7 @@ static void succeeded(struct yb_journal *j, struct jrec *batch)
     j->queued -= n;
     j->begins -= begins;
     j->written += writes;
+    j->commits += writes > 0;
     if (writes)
         after_success(j, room);
     pthread_mutex_unlock(&j->lock);
