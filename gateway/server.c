@@ -224,7 +224,16 @@ static int worker_init(struct yb_server *server, struct yb_worker *w, int id,
 {
     w->server = server;
     w->id = id;
-    w->base = event_base_new();
+    /* The epoll changelist folds the event_del + event_add that libcurl's
+     * socket callbacks make on every call into one epoll_ctl (or none) per
+     * loop turn. Its known trap, descriptors made with dup(), does not
+     * arise here: every socket is the listener's, evhttp's or libcurl's. */
+    struct event_config *cfg = event_config_new();
+    if (cfg)
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    w->base = cfg ? event_base_new_with_config(cfg) : NULL;
+    if (cfg)
+        event_config_free(cfg);
     if (!w->base) {
         snprintf(err, errlen, "worker %d: cannot create an event loop", id);
         return -1;
