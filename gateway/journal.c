@@ -85,16 +85,22 @@ static int copy(char **dst, const char *s)
     return *dst ? 0 : YB_ENOMEM;
 }
 
-static int copy_text(struct jrec *r, const char *text, size_t len)
+/* A NUL-terminated copy of bytes[0..len) into *dst and *dstlen; 0 or
+ * YB_ENOMEM. */
+static int copy_bytes(char **dst, size_t *dstlen, const char *bytes, size_t len)
 {
-    r->text = malloc(len + 1);
-    if (!r->text)
+    if (!(*dst = malloc(len + 1)))
         return YB_ENOMEM;
     if (len)
-        memcpy(r->text, text, len);
-    r->text[len] = '\0';
-    r->text_len = len;
+        memcpy(*dst, bytes, len);
+    (*dst)[len] = '\0';
+    *dstlen = len;
     return 0;
+}
+
+static int copy_text(struct jrec *r, const char *text, size_t len)
+{
+    return copy_bytes(&r->text, &r->text_len, text, len);
 }
 
 /* Append r (the caller holds the lock). The writer is woken for an urgent
@@ -122,15 +128,7 @@ static void append(struct yb_journal *j, struct jrec *r)
 /* The caller's masked text, when it gave one; 0 or YB_ENOMEM. */
 static int copy_masked(struct jrec *r, const char *masked, size_t len)
 {
-    if (!masked)
-        return 0;
-    if (!(r->masked = malloc(len + 1)))
-        return YB_ENOMEM;
-    if (len)
-        memcpy(r->masked, masked, len);
-    r->masked[len] = '\0';
-    r->masked_len = len;
-    return 0;
+    return masked ? copy_bytes(&r->masked, &r->masked_len, masked, len) : 0;
 }
 
 /* Queue r (the caller holds no lock). */
