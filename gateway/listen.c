@@ -20,6 +20,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -159,6 +160,11 @@ int yb_listen_start(struct yb_worker *w, const struct yb_settings *s, int share_
         snprintf(err, errlen, "listen: cannot bind %s: %s", s->listen, strerror(errno));
         return -1;
     }
+    /* Answers leave at once: without TCP_NODELAY the tail of a large answer
+     * waited for the client's delayed ACK (40 ms on Linux). Accepted
+     * sockets inherit it from the listener. */
+    int one = 1;
+    setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     w->bound = evhttp_bind_listener(w->http, l);
     if (!w->bound) {
         evconnlistener_free(l);
