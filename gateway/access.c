@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec_json.h"
 #include "conf.h"
 #include "log.h"
 #include "ybgw/ybgw.h"
@@ -69,38 +70,6 @@ static void puts_(struct line *l, const char *s)
     put(l, s, strlen(s));
 }
 
-/* Bytes of the valid UTF-8 character at s, or 0 (same rules as the JSON
- * decoder: no overlongs, surrogates or code points past U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /* "name":"value" (or null), the value escaped and cut to cap bytes. */
 static void put_string(struct line *l, const char *name, const char *v, size_t cap)
 {
@@ -117,7 +86,7 @@ static void put_string(struct line *l, const char *name, const char *v, size_t c
     for (size_t i = 0; i < len;) {
         char esc[8];
         const char *out = esc;
-        size_t n = utf8_len(s + i, len - i), w;
+        size_t n = yb_utf8_seq(s + i, len - i), w;
         if (n == 0) {
             out = "\\ufffd";
             w = 6;

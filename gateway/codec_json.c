@@ -35,7 +35,7 @@
 /* Length of the well-formed sequence at s[0..avail), or 0 if it is not one.
  * The ranges are those of RFC 3629 / Unicode table 3-7: they exclude
  * overlongs, UTF-16 surrogates and anything past U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
+size_t yb_utf8_seq(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -81,7 +81,7 @@ size_t yb_utf8_check(const char *str, size_t len)
             i++;
             continue;
         }
-        size_t n = utf8_seq(s + i, len - i);
+        size_t n = yb_utf8_seq(s + i, len - i);
         if (!n)
             return i + 1;
         i += n;

@@ -48,6 +48,10 @@ int yb_json_encode_string(const char *s, size_t len, struct yb_buf *out);
 /* 0 if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, no
  * code points past U+10FFFF); otherwise the offset of the first bad byte + 1. */
 size_t yb_utf8_check(const char *s, size_t len);
+/* Bytes of the well-formed UTF-8 sequence at s[0..avail) (avail >= 1), or
+ * 0 when s does not start one: the ranges of RFC 3629, so no overlongs,
+ * surrogates or code points past U+10FFFF. */
+size_t yb_utf8_seq(const unsigned char *s, size_t avail);
 /* Number of code points in well-formed UTF-8. */
 size_t yb_utf8_length(const char *s, size_t len);
 

@@ -249,45 +249,10 @@ int yb_pii_kind(const struct yb_pii *p, const char *field)
 
 /* ---- masks ---- */
 
-/* Bytes of the valid UTF-8 character at s[0..left), or 0 when s does not
- * start one (overlong forms, surrogates and code points past U+10FFFF are
- * invalid too). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /* Bytes of the character at s as a mask counts it: 1 for an invalid byte. */
 static size_t char_len(const unsigned char *s, size_t left)
 {
-    size_t n = utf8_len(s, left);
+    size_t n = yb_utf8_seq(s, left);
     return n ? n : 1;
 }
 
@@ -386,7 +351,7 @@ size_t yb_pii_mask(int kind, const char *in, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < len; k++) {
         size_t n = char_len(s + i, len - i);
         if (k < head || k >= chars - tail) {
-            size_t valid = utf8_len(s + i, len - i);
+            size_t valid = yb_utf8_seq(s + i, len - i);
             if (valid && printable(s + i, n)) {
                 if (w + n > cap - 1)
                     break;
