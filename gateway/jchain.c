@@ -28,6 +28,7 @@
 
 #include <openssl/evp.h>
 
+#include "sign.h"
 #include "ybgw/ybgw.h"
 
 #define BUSY_MS 5000
@@ -79,16 +80,6 @@ static const char row_sql[] =
     " sealed_response, resolution, resolved_by, resolved_at, resolution_note"
     " FROM journal WHERE id = ?1";
 
-static void to_hex(const unsigned char *in, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * len] = '\0';
-}
-
 /* Finish ctx into hex (64 digits). 0 or YB_EIO. */
 static int finish_hex(EVP_MD_CTX *ctx, char hex[YB_JCHAIN_HEX])
 {
@@ -96,7 +87,7 @@ static int finish_hex(EVP_MD_CTX *ctx, char hex[YB_JCHAIN_HEX])
     unsigned int n = 0;
     if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
         return YB_EIO;
-    to_hex(md, n, hex);
+    yb_hex_encode(md, n, hex, 0);
     return 0;
 }
 
@@ -206,7 +197,7 @@ static int digest_row(sqlite3_stmt *st, int64_t id, char hex[YB_JCHAIN_HEX])
             char chunk[129];
             for (size_t off = 0; b && off < len; off += 64) {
                 size_t k = len - off < 64 ? len - off : 64;
-                to_hex(b + off, k, chunk);
+                yb_hex_encode(b + off, k, chunk, 0);
                 if (update(ctx, chunk, 2 * k))
                     goto fail;
             }

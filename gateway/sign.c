@@ -67,8 +67,7 @@ static int put_header(struct yb_header *out, size_t max, size_t *n, const char *
     return 0;
 }
 
-/* Hex of len bytes into out (2 * len + 1 bytes), upper or lower case. */
-static void to_hex(const unsigned char *in, size_t len, char *out, int upper)
+void yb_hex_encode(const unsigned char *in, size_t len, char *out, int upper)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
@@ -148,7 +147,7 @@ static int sign_tif(const struct yb_sign_conf *conf, int64_t now_ms, const char 
         return YB_EIO;
 
     char sig[2 * EVP_MAX_MD_SIZE + 1];
-    to_hex(md, md_len, sig, 1);
+    yb_hex_encode(md, md_len, sig, 1);
 
     int rc = 0;
     if ((rc = put_header(out, max, n, "x-tif-paasid", conf->access_key)) ||
@@ -198,12 +197,9 @@ int yb_sign_ybgw(const char *secret, const char *caller, const char *ms, const c
     if (!secret || !*secret || !field_ok(caller) || !field_ok(ms) || !field_ok(nonce) ||
         (!body && len) || !hex)
         return YB_EINVAL;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (!EVP_Digest(body ? body : "", len, md, &md_len, EVP_sha256(), NULL) || md_len != 32)
+    char body_hex[YB_SIGN_YBGW_HEX];
+    if (yb_sha256_hex(body, len, body_hex))
         return YB_EIO;
-    char body_hex[65];
-    to_hex(md, md_len, body_hex, 0);
 
     /* fields are < 128 bytes each (field_ok), so this cannot truncate */
     char text[4 * 128 + 96];
@@ -216,8 +212,18 @@ int yb_sign_ybgw(const char *secret, const char *caller, const char *ms, const c
               mac, &mac_len) ||
         mac_len != 32)
         return YB_EIO;
-    to_hex(mac, mac_len, hex, 0);
+    yb_hex_encode(mac, mac_len, hex, 0);
     OPENSSL_cleanse(mac, sizeof(mac));
+    return 0;
+}
+
+int yb_sha256_hex(const void *data, size_t len, char out[YB_SIGN_YBGW_HEX])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!EVP_Digest(len ? data : "", len, md, &md_len, EVP_sha256(), NULL) || md_len != 32)
+        return YB_EIO;
+    yb_hex_encode(md, md_len, out, 0);
     return 0;
 }
 
@@ -275,16 +281,11 @@ int yb_sign_compute(const struct yb_sign_conf *conf, const char *infno, const ch
 int yb_sign_nonce(char *buf, size_t cap)
 {
     unsigned char raw[16];
-    static const char hex[] = "0123456789abcdef";
     if (!buf || cap < 2 * sizeof(raw) + 1)
         return YB_EINVAL;
     if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
         return YB_EIO;
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        buf[2 * i] = hex[raw[i] >> 4];
-        buf[2 * i + 1] = hex[raw[i] & 15];
-    }
-    buf[2 * sizeof(raw)] = '\0';
+    yb_hex_encode(raw, sizeof(raw), buf, 0);
     return 0;
 }
 

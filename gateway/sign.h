@@ -67,6 +67,13 @@ int yb_sign_ybgw_nonce_ok(const char *s);
 int yb_sign_ybgw(const char *secret, const char *caller, const char *ms, const char *nonce,
                  const char *body, size_t len, char *hex);
 
+/* Lowercase hex SHA-256 of data[0..len) into out (YB_SIGN_YBGW_HEX bytes).
+ * 0 or YB_EIO. */
+int yb_sha256_hex(const void *data, size_t len, char out[YB_SIGN_YBGW_HEX]);
+
+/* Hex of len bytes into out (2 * len + 1 bytes), upper or lower case. */
+void yb_hex_encode(const unsigned char *in, size_t len, char *out, int upper);
+
 /* 32 random hex characters into buf (at least 33 bytes). */
 int yb_sign_nonce(char *buf, size_t cap);
 

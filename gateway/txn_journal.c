@@ -24,7 +24,6 @@
  * transaction aborted at shutdown leaves nothing behind.
  */
 #include <event2/event.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,7 @@
 #include "pii.h"
 #include "server.h"
 #include "settings.h"
+#include "sign.h"
 #include "txn.h"
 
 #define IDEM_POLL_MS 20
@@ -63,21 +63,6 @@ static void when_text(int64_t ms, char *out, size_t cap)
 static const char *const identity_fields[] = {"infno", "msgid", "fixmedins_code",
                                               "insuplc_admdvs", "mdtrtarea_admvs", "input"};
 
-/* Hex SHA-256 of data[0..len) into out (65 bytes). 0 or YB_ENOMEM. */
-static int sha256_hex(const void *data, size_t len, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-        return YB_ENOMEM;
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
-    return 0;
-}
 
 int yb_txn_hash(struct yb_txn *txn)
 {
@@ -96,7 +81,7 @@ int yb_txn_hash(struct yb_txn *txn)
             rc = yb_buf_puts(&json, "\n");
     }
     if (!rc)
-        rc = sha256_hex(json.data ? json.data : "", json.len, txn->req_hash);
+        rc = yb_sha256_hex(json.data ? json.data : "", json.len, txn->req_hash);
     yb_buf_free(&json);
     return rc;
 }
@@ -165,7 +150,7 @@ static void begin(struct yb_txn *txn)
     const char *masked_request = masked_text(txn, txn->request, &masked);
     /* not a settlement: no identity hash was taken; record what was sent */
     if (!txn->req_hash[0] && txn->upstream_body.data)
-        sha256_hex(txn->upstream_body.data, txn->upstream_body.len, txn->req_hash);
+        yb_sha256_hex(txn->upstream_body.data, txn->upstream_body.len, txn->req_hash);
     struct yb_jbegin b = {
         .msgid = txn->msgid,
         .infno = txn->infno,
