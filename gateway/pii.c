@@ -384,6 +384,14 @@ static int node_kind(const struct yb_pii *p, const struct yb_node *n)
     return n->key ? kind_of(p, n->key, n->key_len) : YB_PII_NONE;
 }
 
+/* The masked form of scalar n of personal kind into out (n->len + 1
+ * bytes); its length. */
+static size_t mask_scalar(const struct yb_pii *p, int kind, const struct yb_node *n, char *out)
+{
+    return kind == YB_PII_TEXT ? yb_pii_mask_text(p, n->text, n->len, out, n->len + 1)
+                               : yb_pii_mask(kind, n->text, n->len, out, n->len + 1);
+}
+
 int yb_pii_mask_tree(const struct yb_pii *p, struct yb_pool *pool, struct yb_node *root)
 {
     int masked = 0;
@@ -395,9 +403,7 @@ int yb_pii_mask_tree(const struct yb_pii *p, struct yb_pool *pool, struct yb_nod
                 char *text = yb_pool_alloc(pool, n->len + 1);
                 if (!text)
                     return YB_ENOMEM;
-                size_t len = kind == YB_PII_TEXT
-                                 ? yb_pii_mask_text(p, n->text, n->len, text, n->len + 1)
-                                 : yb_pii_mask(kind, n->text, n->len, text, n->len + 1);
+                size_t len = mask_scalar(p, kind, n, text);
                 /* free text counts only when something in it was personal */
                 if (kind != YB_PII_TEXT || len != n->len ||
                     (len && memcmp(text, n->text, len) != 0))
@@ -435,8 +441,7 @@ static int encode_leaf(void *arg, const struct yb_node *n, struct yb_buf *out)
     char *text = n->len < sizeof(a->small) ? a->small : malloc(n->len + 1);
     if (!text)
         return YB_ENOMEM;
-    size_t len = kind == YB_PII_TEXT ? yb_pii_mask_text(a->p, n->text, n->len, text, n->len + 1)
-                                     : yb_pii_mask(kind, n->text, n->len, text, n->len + 1);
+    size_t len = mask_scalar(a->p, kind, n, text);
     int rc = yb_json_encode_string(text, len, out);
     if (text != a->small)
         free(text);
