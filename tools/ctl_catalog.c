@@ -220,9 +220,7 @@ int ctl_cat_store_open(const char *cmd, const char *db, const char *conf_path, i
 
 static void catalog_usage(FILE *f)
 {
-    fprintf(f, "usage: ybgwctl catalog SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct ctl_subcommand *c = cat_commands; c->name; c++)
-        fprintf(f, "  %-7s %s\n", c->name, c->help);
+    ctl_subcommand_list(f, "catalog", cat_commands, 7, 0);
     fprintf(f,
             "\nybgwctl catalog SUBCOMMAND --help shows its options. The store is --db PATH, "
             "else the\n`store` of `plugin catalog { }` in the configuration (-c CONF; default "

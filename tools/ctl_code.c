@@ -1237,9 +1237,7 @@ out:
 
 static void code_usage(FILE *f)
 {
-    fprintf(f, "usage: ybgwctl code SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct ctl_subcommand *c = code_commands; c->name; c++)
-        fprintf(f, "  %-9s %s\n  %-9s   %s %s\n", c->name, c->help, "", c->name, c->args);
+    ctl_subcommand_list(f, "code", code_commands, 9, 1);
     fprintf(f,
             "\nThe configuration (-c) defaults to conf/ybgw.conf when present, else "
             "%s/ybgw.conf;\nthe database (--db) to its code_tables. Exit status: 0 valid or "

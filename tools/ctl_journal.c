@@ -408,9 +408,7 @@ out:
 
 static void journal_usage(FILE *f)
 {
-    fprintf(f, "usage: ybgwctl journal SUBCOMMAND [OPTIONS] [ARGS]\n\n");
-    for (const struct ctl_subcommand *c = jr_commands; c->name; c++)
-        fprintf(f, "  %-8s %s\n", c->name, c->help);
+    ctl_subcommand_list(f, "journal", jr_commands, 8, 0);
     fprintf(f,
             "\nybgwctl journal SUBCOMMAND --help shows its options. The journal is --db FILE,\n"
             "else the `journal { path FILE; }` of the configuration (-c CONF; default\n"

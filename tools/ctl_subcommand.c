@@ -25,6 +25,17 @@ void ctl_subcommand_usage(FILE *f, const char *group, const struct ctl_subcomman
         fprintf(f, "usage: ybgwctl %s %s %s\n  %s\n", group, c->name, c->args, c->help);
 }
 
+void ctl_subcommand_list(FILE *f, const char *group, const struct ctl_subcommand *table,
+                         int width, int with_args)
+{
+    fprintf(f, "usage: ybgwctl %s SUBCOMMAND [OPTIONS] [ARGS]\n\n", group);
+    for (const struct ctl_subcommand *c = table; c->name; c++) {
+        fprintf(f, "  %-*s %s\n", width, c->name, c->help);
+        if (with_args)
+            fprintf(f, "  %-*s   %s %s\n", width, "", c->name, c->args);
+    }
+}
+
 int ctl_subcommand_main(const char *group, const struct ctl_subcommand *table,
                         void (*usage)(FILE *f), int argc, char **argv)
 {

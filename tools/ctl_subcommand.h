@@ -27,6 +27,12 @@ const struct ctl_subcommand *ctl_subcommand_find(const struct ctl_subcommand *ta
 void ctl_subcommand_usage(FILE *f, const char *group, const struct ctl_subcommand *table,
                           const char *name);
 
+/* The head of a group's usage: "usage: ybgwctl GROUP SUBCOMMAND ...", then
+ * a row per subcommand, its name padded to width, then its help; with_args:
+ * a second line with the name and its arguments. */
+void ctl_subcommand_list(FILE *f, const char *group, const struct ctl_subcommand *table,
+                         int width, int with_args);
+
 /* Run the row argv[1] names with argv from there. --help, -h or help: the
  * group's usage on stdout, exit status 0; no name or an unknown one: a
  * message and the usage on stderr, exit status 2. */
