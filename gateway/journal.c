@@ -476,7 +476,6 @@ void yb_journal_forwarded(struct yb_journal *j, int64_t id, int attempts, int64_
         return;
     }
     r->type = JR_FORWARDED;
-    r->urgent = j->conf.update_delay_ms == 0;
     r->id = id;
     r->attempts = attempts;
     r->at = at_ms ? at_ms : yb_journal_now_ms();
@@ -505,7 +504,7 @@ void yb_journal_finish(struct yb_journal *j, int64_t id, const struct yb_jfinish
     r->attempts = f->attempts;
     r->upstream_ms = f->upstream_ms;
     r->total_ms = f->total_ms;
-    r->urgent = f->urgent || j->conf.update_delay_ms == 0;
+    r->urgent = f->urgent;
     r->at = f->at_ms ? f->at_ms : yb_journal_now_ms();
     enqueue(j, r);
 }
